@@ -1,0 +1,28 @@
+"""Staff users and their roles."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician (injector, neurologist)"
+    NURSE = "nurse", "Nurse"
+    RECEPTION = "reception", "Reception"
+    MANAGER = "manager", "Clinic manager"
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RECEPTION)
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == Role.CLINICIAN
+
+    @property
+    def sees_clinical_notes(self) -> bool:
+        return self.role in {Role.CLINICIAN, Role.NURSE, Role.MANAGER}

@@ -1,0 +1,1 @@
+"""Bonta's clinical core: plain Python, no Django, no I/O beyond reading its own reference data."""

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from bonta.api.routes import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", include("bonta.web.urls")),
+]

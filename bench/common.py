@@ -1,0 +1,38 @@
+"""Timing helpers shared by the benchmarks. Benchmarks report; they never assert."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).with_name("results")
+
+
+def measure(fn: Callable[[], Any], *, repeat: int, warmup: int = 5) -> dict[str, float]:
+    """Run `fn` `repeat` times; return median, p95 and min in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        fn()
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+    samples.sort()
+    return {
+        "runs": repeat,
+        "median_ms": round(statistics.median(samples), 4),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 4),
+        "min_ms": round(samples[0], 4),
+    }
+
+
+def report(name: str, result: dict[str, Any], target: str) -> dict[str, Any]:
+    RESULTS.mkdir(exist_ok=True)
+    row = {"benchmark": name, "target": target, **result}
+    (RESULTS / f"{name}.json").write_text(json.dumps(row, indent=2))
+    print(json.dumps(row))
+    return row

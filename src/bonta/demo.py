@@ -1,0 +1,444 @@
+"""A realistic synthetic clinic for demos and benchmarks.
+
+Both pathways, six products, single-use vials with their wastage, adverse events, imported
+records from another clinic, and up to ten years of history. Everything is made up: names come
+from short lists, dates from a seeded random generator, doses from the protocol templates.
+
+History is written in bulk as already-signed encounters (a loader, like an import, not a
+clinician's action), so 100,000 patients take minutes, not hours. It is generated to respect
+the safety engine's rules — cycles at least 12 weeks apart, cosmetic areas at least 3 months
+apart — so a demo chart looks like a well-run clinic's.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from bonta.accounts.models import Role
+from bonta.domain.anatomy import points as point_table
+from bonta.domain.dilution import volume_ml
+from bonta.domain.pathways import Pathway
+from bonta.domain.plan import Injection
+from bonta.domain.protocols import expand, get_protocol
+from bonta.records.models import (
+    Administration,
+    AdverseEvent,
+    Course,
+    Encounter,
+    EncounterStatus,
+    ExternalAdministration,
+    Patient,
+    Vial,
+    VialDiscard,
+)
+
+DEMO_PASSWORD = "bonta-demo-2026"  # noqa: S105 - printed demo login, demo data only
+DEMO_USERS = [
+    ("clinician", Role.CLINICIAN),
+    ("neurologist", Role.CLINICIAN),
+    ("nurse", Role.NURSE),
+    ("reception", Role.RECEPTION),
+    ("manager", Role.MANAGER),
+]
+
+GIVEN = [
+    "Alex",
+    "Sam",
+    "Maria",
+    "John",
+    "Aisha",
+    "Chen",
+    "Olga",
+    "Tom",
+    "Priya",
+    "Lucas",
+    "Emma",
+    "Noah",
+    "Fatima",
+    "Ivan",
+    "Grace",
+    "Mateo",
+    "Hana",
+    "Leo",
+    "Zara",
+    "Ben",
+]
+FAMILY = [
+    "Smith",
+    "Garcia",
+    "Khan",
+    "Nguyen",
+    "Müller",
+    "Rossi",
+    "Okafor",
+    "Kowalski",
+    "Haddad",
+    "Silva",
+    "Tanaka",
+    "Brown",
+    "Jensen",
+    "Dubois",
+    "Novak",
+    "Evans",
+]
+
+# Cosmetic product mix and the label dilution used for each vial (domain reference, §2.3/§3);
+# for products whose reference gives the concentration only (Xeomin [W], Letybo, Daxxify
+# 8 U/0.1 mL), the demo picks the matching volume.
+COSMETIC_PRODUCTS = [
+    ("botox_cosmetic", 45),
+    ("dysport", 20),
+    ("xeomin", 15),
+    ("jeuveau", 10),
+    ("daxxify", 5),
+    ("letybo", 5),
+]
+VIALS = {
+    "botox": (Decimal(200), Decimal(4)),
+    "botox_cosmetic": (Decimal(100), Decimal("2.5")),
+    "dysport": (Decimal(300), Decimal("2.5")),
+    "xeomin": (Decimal(100), Decimal("2.5")),
+    "jeuveau": (Decimal(100), Decimal("2.5")),
+    "daxxify": (Decimal(100), Decimal("1.25")),
+    "letybo": (Decimal(100), Decimal("2.5")),
+}
+PLATYSMA_POINTS = ["platysma_upper_r", "platysma_lower_r", "platysma_upper_l", "platysma_lower_l"]
+CM_EVENTS = ["neck_pain", "neck_pain", "eyelid_ptosis", "other"]
+COSMETIC_EVENTS = ["bruising", "bruising", "swelling", "eyelid_ptosis", "brow_ptosis"]
+
+
+def ensure_demo_users() -> dict[str, Any]:
+    """The demo logins, created once; returns them by username."""
+    User = get_user_model()
+    users = {}
+    for username, role in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username, password=DEMO_PASSWORD, role=role)
+        users[username] = user
+    return users
+
+
+@dataclass
+class _Batch:
+    """Rows for a chunk of patients, inserted together in one transaction."""
+
+    patients: list[Patient] = field(default_factory=list)
+    courses: list[Course] = field(default_factory=list)
+    encounters: list[Encounter] = field(default_factory=list)
+    vials: list[Vial] = field(default_factory=list)
+    discards: list[VialDiscard] = field(default_factory=list)
+    administrations: list[tuple[Any, ...]] = field(default_factory=list)  # see _ADMIN_COLUMNS
+    adverse_events: list[AdverseEvent] = field(default_factory=list)
+    external: list[ExternalAdministration] = field(default_factory=list)
+
+    def save(self) -> None:
+        with transaction.atomic():
+            for rows in (self.patients, self.courses, self.vials, self.encounters):
+                if rows:
+                    type(rows[0]).objects.bulk_create(rows, batch_size=2000)
+            _insert_rows(Administration, _ADMIN_COLUMNS, self.administrations)
+            for rows in (self.discards, self.adverse_events, self.external):
+                if rows:
+                    type(rows[0]).objects.bulk_create(rows, batch_size=2000)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "patients": len(self.patients),
+            "encounters": len(self.encounters),
+            "administrations": len(self.administrations),
+            "vials": len(self.vials),
+            "adverse events": len(self.adverse_events),
+            "external records": len(self.external),
+        }
+
+
+class _Clinic:
+    def __init__(self, seed: int, years: int, today: date) -> None:
+        self.rng = random.Random(seed)
+        self.years = years
+        self.today = today
+        users = ensure_demo_users()
+        self.injector = users["clinician"]
+        self.neurologist = users["neurologist"]
+        self.nurse = users["nurse"]
+        self.lot_serial = 0
+
+    def patient(self, number: int, batch: _Batch, showcase: bool = False) -> None:
+        rng = self.rng
+        birth = self.today - timedelta(days=rng.randint(20 * 365, 75 * 365))
+        patient = Patient(
+            record_number=f"BN{number:07d}",
+            given_name=rng.choice(GIVEN),
+            family_name=rng.choice(FAMILY),
+            birth_date=birth,
+            sex=rng.choice(["female", "female", "female", "male"]),
+            email=f"patient{number}@example.invalid",
+            medications=["muscle_relaxant"] if rng.random() < 0.04 else [],
+            conditions=["swallowing_disorder"] if rng.random() < 0.01 else [],
+            allergies=[],
+        )
+        batch.patients.append(patient)
+        roll = rng.random()
+        migraine = showcase or roll < 0.3
+        cosmetic = showcase or roll >= 0.25
+        if migraine:
+            self.migraine_course(patient, batch, showcase)
+        if cosmetic:
+            self.cosmetic_course(patient, batch, showcase, alongside_migraine=migraine)
+        if rng.random() < 0.03:
+            batch.external.append(
+                ExternalAdministration(
+                    patient=patient,
+                    on=self.today - timedelta(days=rng.randint(200, 2000)),
+                    product="botox_cosmetic",
+                    units=Decimal(20),
+                    pathway=Pathway.COSMETIC.value,
+                    area="glabellar_lines",
+                    muscles=["corrugator", "procerus"],
+                    source_system="Other Clinic (FHIR import)",
+                    source_id=f"MA-{number}",
+                )
+            )
+
+    def _start(self, showcase: bool) -> date:
+        if showcase:
+            return self.today - timedelta(days=365 * self.years)
+        return self.today - timedelta(days=self.rng.randint(30, 365 * self.years))
+
+    def migraine_course(self, patient: Patient, batch: _Batch, showcase: bool) -> None:
+        rng = self.rng
+        day = self._start(showcase)
+        course = Course(patient=patient, pathway=Pathway.CHRONIC_MIGRAINE.value, started_on=day)
+        batch.courses.append(course)
+        # NICE TA260 stops many courses after two cycles; the rest carry on.
+        cycles = 10_000 if showcase else (2 if rng.random() < 0.35 else rng.randint(3, 20))
+        injections = expand(get_protocol("preempt_fixed_site"), "botox")
+        for _ in range(cycles):
+            if day > self.today - timedelta(days=1):
+                break
+            self.session(
+                patient, course, batch, day, "botox", injections, self.neurologist, CM_EVENTS
+            )
+            day += timedelta(weeks=12, days=rng.choice([0, 0, 1, 3, 7, 14]))
+
+    def cosmetic_course(
+        self, patient: Patient, batch: _Batch, showcase: bool, alongside_migraine: bool
+    ) -> None:
+        rng = self.rng
+        day = self._start(showcase) + timedelta(days=rng.randint(0, 40))
+        course = Course(patient=patient, pathway=Pathway.COSMETIC.value, started_on=day)
+        batch.courses.append(course)
+        product = "botox_cosmetic" if alongside_migraine else _weighted(rng, COSMETIC_PRODUCTS)
+        while day < self.today - timedelta(days=1):
+            plan = self.cosmetic_plan(product, alongside_migraine)
+            self.session(patient, course, batch, day, product, plan, self.injector, COSMETIC_EVENTS)
+            if not showcase and rng.random() < 0.3:
+                break  # patients drift away
+            if rng.random() < 0.1 and not alongside_migraine:
+                product = _weighted(rng, COSMETIC_PRODUCTS)
+            day += timedelta(days=rng.randint(100, 200))
+
+    def cosmetic_plan(self, product: str, alongside_migraine: bool) -> tuple[Injection, ...]:
+        rng = self.rng
+        if alongside_migraine:
+            # PREEMPT already injects corrugator, procerus and frontalis every 12 weeks: a
+            # well-run clinic treats only the other areas cosmetically.
+            return expand(get_protocol("lateral_canthal_lines"), product)
+        if product == "botox_cosmetic":
+            roll = rng.random()
+            if roll < 0.05:
+                return tuple(_points(PLATYSMA_POINTS, Decimal("6.5")))
+            template = "forehead_and_glabellar_lines" if roll < 0.45 else "glabellar_lines"
+            plan = expand(get_protocol(template), product)
+            if rng.random() < 0.4:
+                plan += expand(get_protocol("lateral_canthal_lines"), product)
+            return plan
+        return expand(get_protocol("glabellar_lines"), product)
+
+    def session(
+        self,
+        patient: Patient,
+        course: Course,
+        batch: _Batch,
+        day: date,
+        product: str,
+        injections: tuple[Injection, ...],
+        clinician: Any,
+        events: list[str],
+    ) -> None:
+        rng = self.rng
+        at = datetime.combine(
+            day, time(9 + rng.randint(0, 7), rng.choice([0, 15, 30, 45])), tzinfo=UTC
+        )
+        size, diluent = VIALS[product]
+        self.lot_serial += 1
+        vial = Vial(
+            product=product,
+            lot=f"D{self.lot_serial:07d}",
+            expiry=day + timedelta(days=rng.randint(60, 700)),
+            size_units=size,
+            diluent_ml=diluent,
+            reconstituted_at=at - timedelta(minutes=20),
+        )
+        encounter = Encounter(
+            patient=patient,
+            course=course,
+            pathway=course.pathway,
+            at=at,
+            product=product,
+            clinician=clinician,
+            status=EncounterStatus.SIGNED,
+            signed_by=clinician,
+            signed_at=at + timedelta(minutes=25),
+        )
+        batch.vials.append(vial)
+        batch.encounters.append(encounter)
+        total = Decimal(0)
+        for position, injection in enumerate(injections):
+            total += injection.units
+            batch.administrations.append(
+                (
+                    uuid.uuid4(),
+                    encounter.id,
+                    position,
+                    product,
+                    injection.muscle,
+                    injection.side.value,
+                    injection.point or "",
+                    injection.units,
+                    _volume(injection.units, size, diluent),
+                    vial.id,
+                    vial.lot,
+                )
+            )
+        if total < size:
+            batch.discards.append(
+                VialDiscard(
+                    vial=vial,
+                    units=size - total,
+                    reason="single-use vial: remainder discarded",
+                    at=at + timedelta(minutes=30),
+                    by=self.nurse,
+                )
+            )
+        if rng.random() < 0.05:
+            kind = rng.choice(events)
+            batch.adverse_events.append(
+                AdverseEvent(
+                    patient=patient,
+                    encounter=encounter,
+                    type=kind,
+                    onset=day + timedelta(days=rng.randint(1, 10)),
+                    severity=rng.choice(["mild", "mild", "moderate"]),
+                    serious=False,
+                    outcome="resolved",
+                    urgent=False,
+                    recorded_by=clinician,
+                )
+            )
+
+
+# Administrations are most of the rows (31 a migraine cycle): they skip model instances and go
+# in with one executemany, values adapted per column as Django would.
+_ADMIN_COLUMNS = (
+    "id",
+    "encounter_id",
+    "position",
+    "product",
+    "muscle",
+    "side",
+    "point",
+    "units",
+    "volume_ml",
+    "vial_id",
+    "lot",
+)
+
+
+def _insert_rows(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    native_uuid = connection.features.has_native_uuid_field
+    uuid_columns = [
+        i
+        for i, name in enumerate(columns)
+        if isinstance(
+            model._meta.get_field(name.removesuffix("_id")).target_field
+            if name.endswith("_id")
+            else model._meta.get_field(name),
+            models.UUIDField,
+        )
+    ]
+    if not native_uuid:
+        rows = [_hex(row, uuid_columns) for row in rows]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 - fixed names
+                rows[start : start + 5000],
+            )
+
+
+def _hex(row: tuple[Any, ...], uuid_columns: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in uuid_columns:
+        values[i] = values[i].hex
+    return tuple(values)
+
+
+@cache
+def _volume(units: Decimal, size: Decimal, diluent: Decimal) -> Decimal:
+    return volume_ml(units, size, diluent)
+
+
+def _points(codes: list[str], units: Decimal) -> Iterator[Injection]:
+    table = point_table()
+    for code in codes:
+        yield Injection(table[code].muscle, table[code].side, units, point=code)
+
+
+def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+def generate(
+    patients: int,
+    *,
+    seed: int = 1,
+    years: int = 10,
+    progress: bool = False,
+    chunk: int = 500,
+) -> dict[str, int]:
+    """Add `patients` synthetic patients after any already there; return what was created."""
+    from tqdm import tqdm
+
+    clinic = _Clinic(seed, years, timezone.localdate())
+    start = Patient.objects.count() + 1
+    clinic.lot_serial = Vial.objects.count()
+    totals: dict[str, int] = {}
+    bar = tqdm(total=patients, unit="patients", disable=not progress, leave=False)
+    for first in range(start, start + patients, chunk):
+        batch = _Batch()
+        for number in range(first, min(first + chunk, start + patients)):
+            clinic.patient(number, batch, showcase=number == 1)
+        batch.save()
+        for name, count in batch.counts().items():
+            totals[name] = totals.get(name, 0) + count
+        bar.update(len(batch.patients))
+    bar.close()
+    return totals

@@ -26,5 +26,7 @@ def volume_ml(units: Decimal, vial_units: Decimal, diluent_ml: Decimal) -> Decim
     """Volume to draw for `units`, rounded to the nearest microlitre (0.001 mL)."""
     if units <= 0:
         raise InvalidInput("units", "must be greater than zero")
-    per_ml = concentration_u_per_0_1ml(vial_units, diluent_ml) / TENTH_ML
-    return (units / per_ml).quantize(VOLUME_STEP_ML, rounding=ROUND_HALF_UP)
+    concentration_u_per_0_1ml(vial_units, diluent_ml)  # validates the vial
+    # units × mL ÷ U is exact for label inputs; dividing by a rounded concentration (100 U in
+    # 2.85 mL is 35.087… U/mL) could turn an exact half-microlitre into one just below it.
+    return (units * diluent_ml / vial_units).quantize(VOLUME_STEP_ML, rounding=ROUND_HALF_UP)

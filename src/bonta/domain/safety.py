@@ -241,14 +241,20 @@ def retreatment_too_soon(s: Snapshot, product: Product) -> Iterable[Finding]:
     ]
     if not clashes:
         return
-    last = max(clashes, key=lambda h: h.on)
-    shared = planned if last.muscles is None else planned & last.muscles
+    # Every clash on the latest date, merged, so the message does not depend on history order.
+    last_on = max(h.on for h in clashes)
+    latest = [h for h in clashes if h.on == last_on]
+    shared = frozenset().union(
+        *(planned if h.muscles is None else planned & h.muscles for h in latest)
+    )
     names = ", ".join(sorted(muscles()[m].name.lower() for m in shared))
-    earliest = interval.after(last.on)
+    given = " and ".join(sorted({h.pathway.label.lower() for h in latest}))
+    brands = ", ".join(sorted({_brand(h.product) for h in latest}))
+    earliest = interval.after(last_on)
     yield finding(
         "retreatment_too_soon",
-        f"{names.capitalize()} treated on {last.on.isoformat()} "
-        f"({last.pathway.label.lower()}, {_brand(last.product)}); {product.brand} may be given "
+        f"{names.capitalize()} treated on {last_on.isoformat()} "
+        f"({given}, {brands}); {product.brand} may be given "
         f"again from {earliest.isoformat()} ({interval.describe()} after).",
         interval.source,
     )
@@ -278,6 +284,8 @@ def multiple_products(s: Snapshot, product: Product) -> Iterable[Finding]:
 
 
 def hypersensitivity(s: Snapshot, product: Product) -> Iterable[Finding]:
+    for code in sorted(s.patient.allergies):
+        _factor("allergies", code)  # an unknown allergy is an input error, as conditions are
     culprits = s.patient.allergies & ({"botulinum_toxin"} | product.ingredients)
     if culprits:
         names = ", ".join(sorted(_factor("allergies", c)["name"] for c in culprits))
@@ -351,7 +359,7 @@ def vials(s: Snapshot, product: Product) -> Iterable[Finding]:
 def _vial_findings(
     s: Snapshot, product: Product, key: str, vial: VialState, planned: Decimal
 ) -> Iterable[Finding]:
-    label = f"Vial {vial.lot or key}"
+    label = f"Vial {vial.lot.strip() or key}"
     if not vial.lot.strip():
         yield finding(
             "lot_missing",

@@ -1,0 +1,201 @@
+"""Every finding code: one snapshot that raises it and the nearest one that does not.
+
+The table must name every code in `safety.CODES`, so a new rule cannot ship untested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from bonta.domain.pathways import Pathway, Severity
+from bonta.domain.plan import Snapshot
+from bonta.domain.safety import CODES
+
+from .builders import (
+    SESSION_AT,
+    SESSION_DAY,
+    codes,
+    days_before,
+    past,
+    patient,
+    plan,
+    preempt_plan,
+    session,
+    single_site_plan,
+    vial,
+)
+
+Make = Callable[[], Snapshot]
+
+# code: (raises it, nearest case that does not)
+PAIRS: dict[str, tuple[Make, Make]] = {
+    "product_not_for_pathway": (
+        lambda: session(
+            plan("glabellar_lines", "botox_cosmetic", pathway=Pathway.CHRONIC_MIGRAINE)
+        ),
+        lambda: session(plan("glabellar_lines", "botox_cosmetic")),
+    ),
+    "cumulative_dose_exceeded": (
+        lambda: session(preempt_plan(), history=[past(days_before(30), "botox", "245.5")]),
+        lambda: session(preempt_plan(), history=[past(days_before(30), "botox", "245")]),
+    ),
+    "retreatment_too_soon": (
+        lambda: session(history=[past(days_before(89), "botox_cosmetic", 20)]),
+        lambda: session(history=[past(days_before(90), "botox_cosmetic", 20)]),
+    ),
+    "dose_above_label": (
+        lambda: session(single_site_plan("botox_cosmetic", "procerus", "20.5")),
+        lambda: session(single_site_plan("botox_cosmetic", "procerus", 20)),
+    ),
+    "multiple_products": (
+        lambda: session(history=[past(days_before(60), "dysport", 50)]),
+        lambda: session(history=[past(days_before(60), "botox", 155, muscles=None)]),
+    ),
+    "forehead_without_glabellar": (
+        lambda: session(single_site_plan("botox_cosmetic", "frontalis", 20)),
+        lambda: session(plan("forehead_and_glabellar_lines")),
+    ),
+    "hypersensitivity": (
+        lambda: session(patient_=patient(allergies=frozenset({"botulinum_toxin"}))),
+        lambda: session(patient_=patient(allergies=frozenset({"human_albumin"}))),
+    ),
+    "injection_site_infection": (
+        lambda: session(patient_=patient(infection_sites=frozenset({"corrugator"}))),
+        lambda: session(patient_=patient(infection_sites=frozenset({"platysma"}))),
+    ),
+    "neuromuscular_disorder": (
+        lambda: session(patient_=patient(conditions=frozenset({"myasthenia_gravis"}))),
+        lambda: session(patient_=patient(conditions=frozenset({"respiratory_disorder"}))),
+    ),
+    "drug_interaction": (
+        lambda: session(patient_=patient(medications=frozenset({"aminoglycoside"}))),
+        lambda: session(patient_=patient(medications=frozenset())),
+    ),
+    "pregnancy_or_breastfeeding": (
+        lambda: session(patient_=patient(pregnant=True)),
+        lambda: session(patient_=patient(pregnant=False, breastfeeding=False)),
+    ),
+    "not_adult": (
+        lambda: session(patient_=patient(birth_date=date(2008, 6, 16))),
+        lambda: session(patient_=patient(birth_date=date(2008, 6, 15))),
+    ),
+    "vial_expired": (
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", expiry=days_before(1))})),
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", expiry=SESSION_DAY)})),
+    ),
+    "reconstitution_window_exceeded": (
+        lambda: session(
+            plan(
+                vials={
+                    "vial": vial(
+                        "botox_cosmetic",
+                        reconstituted_at=SESSION_AT - timedelta(hours=24, seconds=1),
+                    )
+                }
+            )
+        ),
+        lambda: session(
+            plan(
+                vials={
+                    "vial": vial(
+                        "botox_cosmetic", reconstituted_at=SESSION_AT - timedelta(hours=24)
+                    )
+                }
+            )
+        ),
+    ),
+    "vial_overdrawn": (
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", drawn=Decimal("80.5"))})),
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", drawn=Decimal(80))})),
+    ),
+    "lot_missing": (
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", lot="")})),
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", lot="C1")})),
+    ),
+    "vial_not_reconstituted": (
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", reconstituted_at=None)})),
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", reconstituted_at=SESSION_AT)})),
+    ),
+    "vial_product_mismatch": (
+        lambda: session(plan(vials={"vial": vial("botox")})),
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic")})),
+    ),
+    "area_not_in_label": (
+        lambda: session(single_site_plan("xeomin", "platysma", 10)),
+        lambda: session(single_site_plan("xeomin", "orbicularis_oculi", 10)),
+    ),
+    "swallowing_or_breathing_disorder": (
+        lambda: session(patient_=patient(conditions=frozenset({"swallowing_disorder"}))),
+        lambda: session(patient_=patient(conditions=frozenset({"als"}))),
+    ),
+    "cardiovascular_disease": (
+        lambda: session(patient_=patient(conditions=frozenset({"cardiovascular_disease"}))),
+        lambda: session(
+            preempt_plan(), patient_=patient(conditions=frozenset({"cardiovascular_disease"}))
+        ),
+    ),
+    "vial_size_unlisted": (
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", size_units=Decimal(200))})),
+        lambda: session(plan(vials={"vial": vial("botox_cosmetic", size_units=Decimal(50))})),
+    ),
+    "retreatment_interval_unknown": (
+        lambda: session(plan("glabellar_lines", "letybo")),
+        lambda: session(plan("glabellar_lines", "jeuveau")),
+    ),
+    "reconstitution_window_unknown": (
+        lambda: session(plan("glabellar_lines", "xeomin")),
+        lambda: session(plan("glabellar_lines", "jeuveau")),
+    ),
+}
+
+
+def test_every_finding_code_has_a_raising_and_a_passing_case() -> None:
+    assert set(PAIRS) == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(PAIRS))
+def test_it_raises_the_code_and_not_in_the_nearest_case(code: str) -> None:
+    raises, passes = PAIRS[code]
+    assert code in codes(raises())
+    assert code not in codes(passes())
+
+
+def test_the_finding_codes_and_severities_are_a_fixed_contract() -> None:
+    # API, CLI and stored overrides depend on these strings: never rename one.
+    block, warn, info = Severity.BLOCK, Severity.WARN, Severity.INFO
+    assert {
+        "product_not_for_pathway": block,
+        "cumulative_dose_exceeded": block,
+        "retreatment_too_soon": block,
+        "dose_above_label": warn,
+        "multiple_products": warn,
+        "forehead_without_glabellar": warn,
+        "hypersensitivity": block,
+        "injection_site_infection": block,
+        "neuromuscular_disorder": warn,
+        "drug_interaction": warn,
+        "pregnancy_or_breastfeeding": warn,
+        "not_adult": block,
+        "vial_expired": block,
+        "reconstitution_window_exceeded": block,
+        "vial_overdrawn": block,
+        "lot_missing": block,
+        "vial_not_reconstituted": block,
+        "vial_product_mismatch": block,
+        "area_not_in_label": warn,
+        "swallowing_or_breathing_disorder": warn,
+        "cardiovascular_disease": warn,
+        "vial_size_unlisted": warn,
+        "retreatment_interval_unknown": info,
+        "reconstitution_window_unknown": info,
+    } == CODES
+
+
+def test_a_clean_label_dose_session_for_an_adult_raises_nothing() -> None:
+    assert codes(session(plan("glabellar_lines", "botox_cosmetic"))) == []
+    assert codes(session(preempt_plan())) == []
+    assert codes(session(plan("lateral_canthal_lines"))) == []

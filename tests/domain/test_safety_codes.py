@@ -16,6 +16,7 @@ from bonta.domain.plan import Snapshot
 from bonta.domain.safety import CODES
 
 from .builders import (
+    LATERAL_CANTHAL,
     SESSION_AT,
     SESSION_DAY,
     codes,
@@ -150,6 +151,19 @@ PAIRS: dict[str, tuple[Make, Make]] = {
         lambda: session(plan("glabellar_lines", "xeomin")),
         lambda: session(plan("glabellar_lines", "jeuveau")),
     ),
+    "recent_treatment_same_area": (
+        lambda: session(
+            plan("glabellar_lines", "dysport"), history=[past(days_before(7), "dysport", 50)]
+        ),
+        lambda: session(
+            plan("glabellar_lines", "dysport"),
+            history=[past(days_before(7), "dysport", 50, muscles=LATERAL_CANTHAL)],
+        ),
+    ),
+    "ingredients_not_in_reference": (
+        lambda: session(patient_=patient(allergies=frozenset({"human_albumin"}))),
+        lambda: session(preempt_plan(), patient_=patient(allergies=frozenset({"human_albumin"}))),
+    ),
 }
 
 
@@ -190,8 +204,10 @@ def test_the_finding_codes_and_severities_are_a_fixed_contract() -> None:
         "swallowing_or_breathing_disorder": warn,
         "cardiovascular_disease": warn,
         "vial_size_unlisted": warn,
+        "recent_treatment_same_area": warn,
         "retreatment_interval_unknown": info,
         "reconstitution_window_unknown": info,
+        "ingredients_not_in_reference": info,
     } == CODES
 
 

@@ -54,8 +54,10 @@ CODES: dict[str, Severity] = {
     "swallowing_or_breathing_disorder": Severity.WARN,
     "cardiovascular_disease": Severity.WARN,
     "vial_size_unlisted": Severity.WARN,
+    "recent_treatment_same_area": Severity.WARN,
     "retreatment_interval_unknown": Severity.INFO,
     "reconstitution_window_unknown": Severity.INFO,
+    "ingredients_not_in_reference": Severity.INFO,
 }
 
 ADULT_AGE = 18  # clinical-reference §1.1 ("18 years or older"), §2.2 (pediatric not established)
@@ -226,12 +228,7 @@ def cumulative_dose_exceeded(s: Snapshot, product: Product) -> Iterable[Finding]
 def retreatment_too_soon(s: Snapshot, product: Product) -> Iterable[Finding]:
     interval = product.retreatment_interval
     if interval is None:
-        yield finding(
-            "retreatment_interval_unknown",
-            f"The clinical reference holds no verified re-treatment interval for "
-            f"{product.brand}; check the current label.",
-            product.source + (f"; omitted: {product.omitted}" if product.omitted else ""),
-        )
+        yield from _retreatment_unknown(s, product)
         return
     planned = s.planned_muscles
     clashes = [
@@ -258,6 +255,32 @@ def retreatment_too_soon(s: Snapshot, product: Product) -> Iterable[Finding]:
         f"again from {earliest.isoformat()} ({interval.describe()} after).",
         interval.source,
     )
+
+
+def _retreatment_unknown(s: Snapshot, product: Product) -> Iterable[Finding]:
+    """No verified interval: say so, and warn (never block) about a recent overlapping session,
+    without claiming an interval the reference does not give."""
+    yield finding(
+        "retreatment_interval_unknown",
+        f"The clinical reference holds no verified re-treatment interval for "
+        f"{product.brand}; check the current label.",
+        product.source + (f"; omitted: {product.omitted}" if product.omitted else ""),
+    )
+    window = OTHER_PRODUCT_WINDOW
+    recent = [
+        h
+        for h in s.history
+        if _overlaps(h, s.planned_muscles, s.plan.pathway) and _too_close(h.on, s.on, window)
+    ]
+    if recent:
+        last_on = max(h.on for h in recent)
+        yield finding(
+            "recent_treatment_same_area",
+            f"An overlapping area was treated on {last_on.isoformat()}, within "
+            f"{window.describe()} of this session; the label interval for {product.brand} is "
+            f"not in the reference, so Bonta cannot say whether this is too soon.",
+            window.source,
+        )
 
 
 def multiple_products(s: Snapshot, product: Product) -> Iterable[Finding]:
@@ -293,6 +316,20 @@ def hypersensitivity(s: Snapshot, product: Product) -> Iterable[Finding]:
             "hypersensitivity",
             f"Recorded hypersensitivity: {names}. Contraindicated.",
             "; ".join(sorted(_factor("allergies", c)["source"] for c in culprits)),
+        )
+
+
+def ingredients_not_in_reference(s: Snapshot, product: Product) -> Iterable[Finding]:
+    """An ingredient allergy is recorded but this product's formulation is not in the
+    reference: the hypersensitivity rule cannot see it, so say so rather than stay silent."""
+    ingredient_allergies = s.patient.allergies - {"botulinum_toxin"}
+    if ingredient_allergies and not product.ingredients:
+        names = ", ".join(sorted(_factor("allergies", c)["name"] for c in ingredient_allergies))
+        yield finding(
+            "ingredients_not_in_reference",
+            f"Recorded allergy: {names}. The formulation of {product.brand} is not in Bonta's "
+            f"clinical reference: check the label's ingredients before treating.",
+            product.source + (f"; omitted: {product.omitted}" if product.omitted else ""),
         )
 
 
@@ -432,6 +469,7 @@ RULES: tuple[Rule, ...] = (
     product_not_for_pathway,
     not_adult,
     hypersensitivity,
+    ingredients_not_in_reference,
     injection_site_infection,
     cumulative_dose_exceeded,
     retreatment_too_soon,

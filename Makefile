@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export BONTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup run test test-sqlite test-postgres lint bench clean
+.PHONY: setup browser run test test-sqlite test-postgres lint bench clean
 
 $(BIN)/bonta: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,17 @@ $(BIN)/bonta: pyproject.toml
 
 setup: $(BIN)/bonta
 
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work on
+# these machines). Installed when missing and we may; otherwise the browser tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: browser tests will be skipped"; }
+
 run: setup  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/bonta serve --demo
 
-test: setup lint test-sqlite  ## lint, type-check, migrations check, then the suite on SQLite
+test: setup browser lint test-sqlite  ## lint, type-check, migrations check, then the suite on SQLite
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -28,7 +35,7 @@ lint: setup
 test-sqlite: setup
 	BONTA_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
 
-test-postgres: setup  ## the same suite against PostgreSQL (DATABASE_URL, default local trust auth)
+test-postgres: setup browser  ## the same suite against PostgreSQL (DATABASE_URL, default local trust auth)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bonta} \
 	BONTA_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
 

@@ -1,7 +1,7 @@
 """`bonta`: check plan files, browse reference data, and start the Django-backed services.
 
 The pure commands (check, products, protocols, vocab) never import Django, so they start fast
-and work without a database. serve, demo and worker set up Django inside their own function
+and work without a database. serve and demo set up Django inside their own function
 and hand over to management commands. `main(argv)` returns the exit code instead of exiting,
 so tests call it in-process.
 """
@@ -25,7 +25,7 @@ from bonta.domain.reference import load
 from bonta.domain.units import format_units
 
 EXIT_OK = 0
-EXIT_BLOCKED = 1  # check: a finding blocks; serve/demo/worker: the command failed
+EXIT_BLOCKED = 1  # check: a finding blocks; serve/demo: the command failed
 EXIT_INVALID = 2  # invalid input or usage
 EXIT_BUG = 3  # an unexpected error inside bonta: a bug, please report it
 
@@ -33,7 +33,7 @@ EPILOG = """\
 exit codes:
   0  success; for `check`: no finding blocks the plan
   1  `check`: at least one finding blocks the plan (`ok` is false);
-     serve/demo/worker: the command failed
+     serve/demo: the command failed
   2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout
   3  check/products/protocols/vocab: an internal error (a bug in bonta; please report it)
 
@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, metavar="S", help="random seed (same seed, same clinic)")
     demo.add_argument("--years", type=int, metavar="Y", help="years of history")
 
-    command("worker", "Run the background-task worker (reminders, exports).", run_worker)
+    from bonta import cli_schedule
+
+    cli_schedule.add_parser(commands)
     return parser
 
 
@@ -424,10 +426,6 @@ def run_demo(args: argparse.Namespace) -> int:
     return _django("bonta_demo", patients=args.patients, seed=args.seed, years=args.years)
 
 
-def run_worker(args: argparse.Namespace) -> int:
-    return _django("bonta_worker")
-
-
 def _django(command: str, **options: object) -> int:
     """Set up Django now (never at import) and run a management command.
 
@@ -447,7 +445,7 @@ def _django(command: str, **options: object) -> int:
     return EXIT_OK
 
 
-DJANGO_COMMANDS = (run_serve, run_demo, run_worker)
+DJANGO_COMMANDS = (run_serve, run_demo)
 
 
 # ---- output --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""serve, demo and worker hand over to Django management commands, set up only then."""
+"""serve and demo hand over to Django management commands, set up only then."""
 
 from __future__ import annotations
 
@@ -39,11 +39,6 @@ def test_serve_leaves_unset_options_to_the_command(
 def test_demo_passes_patients_and_seed(calls: list[tuple[str, dict[str, Any]]]) -> None:
     assert main(["demo", "--patients", "25", "--seed", "7"]) == 0
     assert calls == [("bonta_demo", {"patients": 25, "seed": 7})]
-
-
-def test_worker_runs_the_worker_command(calls: list[tuple[str, dict[str, Any]]]) -> None:
-    assert main(["worker"]) == 0
-    assert calls == [("bonta_worker", {})]
 
 
 def test_a_failing_command_exits_1_with_one_line(

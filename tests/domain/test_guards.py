@@ -91,8 +91,16 @@ def all_fact_entries() -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def test_the_reference_files_are_the_four_this_guard_knows() -> None:
-    assert REFERENCE_FILES == ["anatomy", "patient_factors", "products", "protocols"]
+def test_the_reference_files_are_the_ones_this_guard_knows() -> None:
+    # A new reference file must be added here on purpose, so its entries get looked at.
+    assert REFERENCE_FILES == [
+        "anatomy",
+        "durations",
+        "headache",
+        "patient_factors",
+        "products",
+        "protocols",
+    ]
     assert len(all_fact_entries()) > 60
 
 

@@ -150,6 +150,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from finders; it warns if this is absent
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # No patient data in logs: only warnings and errors, and request logging names paths

@@ -26,3 +26,17 @@ class User(AbstractUser):
     @property
     def sees_clinical_notes(self) -> bool:
         return self.role in {Role.CLINICIAN, Role.NURSE, Role.MANAGER}
+
+
+class ApiToken(models.Model):
+    """A bearer key for the REST API. Only the key's sha256 is stored; the key is shown once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token {self.name}"

@@ -1,0 +1,63 @@
+"""The audit log: append-only, hash-chained. Ids and action names only — never patient data."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+def _refuse(*args: Any, **kwargs: Any) -> NoReturn:
+    raise AuditLogIsAppendOnly("audit events are append-only")
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    update = _refuse
+    delete = _refuse
+    bulk_update = _refuse
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when. `hash` = sha256(prev_hash + canonical JSON)."""
+
+    seq = models.BigIntegerField(primary_key=True)  # chain position, 1, 2, 3 …
+    at = models.DateTimeField()
+    actor_id = models.UUIDField(null=True)  # no FK: the log outlives any user row
+    actor_role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    patient_id = models.UUIDField(null=True, db_index=True)
+    detail = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("seq",)
+
+    def __str__(self) -> str:
+        return f"audit #{self.seq} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse()
+        super().save(*args, **kwargs)
+
+    delete = _refuse  # type: ignore[assignment]
+
+
+class ChainHead(models.Model):
+    """One row, locked by every append so two transactions cannot fork the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"chain head #{self.seq}"

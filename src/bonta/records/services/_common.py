@@ -1,0 +1,105 @@
+"""Helpers every service shares: role checks, value parsing, loading rows by id."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from bonta.accounts.models import Role, User
+from bonta.domain.errors import InvalidInput
+from bonta.domain.pathways import Pathway
+from bonta.records.errors import NotAllowed, NotFound
+
+ANY_STAFF = frozenset(Role)
+CLINICAL_READ = frozenset({Role.CLINICIAN, Role.NURSE, Role.MANAGER})
+CLINICAL_WRITE = frozenset({Role.CLINICIAN, Role.NURSE})
+SIGN = frozenset({Role.CLINICIAN})
+
+UNITS_STEP = Decimal("0.01")  # matches the units columns (2 decimal places)
+MAX_UNITS = Decimal(100000)
+
+M = TypeVar("M", bound=models.Model)
+
+
+def require_role(user: User, roles: Collection[str], action: str) -> None:
+    if not user.is_active or user.role not in roles:
+        raise NotAllowed(f"Your role ({user.role}) may not {action}.")
+
+
+def load(model: type[M], pk: object, what: str, **filters: Any) -> M:
+    try:
+        return model._default_manager.get(pk=pk, **filters)
+    except (model.DoesNotExist, ValueError, ValidationError):  # ValidationError: malformed UUID
+        raise NotFound(f"No such {what}.") from None
+
+
+def positive_units(value: object, field: str) -> Decimal:
+    """A units amount: a finite Decimal > 0 with at most two decimal places."""
+    amount = decimal(value, field)
+    if amount <= 0:
+        raise InvalidInput(field, "must be greater than zero")
+    if amount != amount.quantize(UNITS_STEP) or amount >= MAX_UNITS:
+        raise InvalidInput(field, "must be below 100000 with at most 2 decimal places")
+    return amount
+
+
+def decimal(value: object, field: str) -> Decimal:
+    if isinstance(value, float | bool):
+        raise InvalidInput(field, "must be a decimal number (string or integer), not a float")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput(field, f"must be a number, not {value!r}") from None
+    if not amount.is_finite():
+        raise InvalidInput(field, "must be a finite number")
+    return amount
+
+
+def pathway(value: object, field: str = "pathway") -> Pathway:
+    try:
+        return Pathway(str(value))
+    except ValueError:
+        known = ", ".join(p.value for p in Pathway)
+        raise InvalidInput(field, f"unknown pathway {value!r} (known: {known})") from None
+
+
+def aware(value: object, field: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise InvalidInput(field, "must be a date and time")
+    if timezone.is_naive(value):
+        raise InvalidInput(field, "must include a time zone (e.g. 2025-03-01T10:00:00+00:00)")
+    return value
+
+
+def a_date(value: object, field: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInput(field, "must be a calendar date (YYYY-MM-DD)")
+    return value
+
+
+def not_in_future(day: date, field: str) -> date:
+    if day > timezone.localdate(timezone.now(), timezone.get_default_timezone()):
+        raise InvalidInput(field, "cannot be in the future")
+    return day
+
+
+def required_text(value: object, field: str, max_length: int | None = None) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput(field, "is required")
+    if max_length is not None and len(text) > max_length:
+        raise InvalidInput(field, f"must be at most {max_length} characters")
+    return text
+
+
+def choice(value: object, choices: type[models.TextChoices], field: str) -> str:
+    if value not in choices.values:
+        known = ", ".join(choices.values)
+        raise InvalidInput(field, f"unknown value {value!r} (known: {known})")
+    return str(value)

@@ -1,0 +1,171 @@
+"""The one boundary where database rows become the domain's `Snapshot`.
+
+`build_snapshot(encounter_id)` reads, in a fixed number of queries whatever the history length:
+the encounter and patient, the draft plan with its vials, every signed administration of this
+patient (both pathways, all products), every external administration, and the vials' draws and
+discards. History is one `PastTreatment` per signed encounter per product, plus one per
+external record. The session date is the encounter's local date in the clinic's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from bonta.domain.anatomy import areas
+from bonta.domain.pathways import Pathway, Side
+from bonta.domain.plan import Injection, PastTreatment, Plan, Snapshot, VialState
+from bonta.records.models import (
+    Administration,
+    Encounter,
+    EncounterStatus,
+    ExternalAdministration,
+    PlannedInjection,
+    Vial,
+    VialDiscard,
+)
+
+
+def local_date(at: datetime) -> date:
+    """The clinic's calendar date of an instant (settings.TIME_ZONE, not the request's)."""
+    # DST and late-evening sessions: 23:30 local on the 1st is still the 1st, whatever UTC says.
+    return timezone.localdate(at, timezone.get_default_timezone())
+
+
+def vial_key(vial_id: UUID) -> str:
+    return str(vial_id)
+
+
+def build_snapshot(encounter_id: UUID) -> Snapshot:
+    """Load everything the safety engine needs for this encounter's plan, fresh from the DB."""
+    encounter = Encounter.objects.select_related("patient").get(pk=encounter_id)
+    planned = list(
+        PlannedInjection.objects.filter(encounter_id=encounter_id).select_related("vial")
+    )
+    plan = Plan(
+        at=encounter.at,
+        pathway=Pathway(encounter.pathway),
+        product=encounter.product,
+        injections=tuple(_injection(row) for row in planned),
+        vials=vial_states({row.vial for row in planned}),
+        protocol=encounter.protocol or None,
+    )
+    return Snapshot(
+        patient=encounter.patient.to_domain(),
+        history=patient_history(encounter.patient_id, exclude_encounter=encounter_id),
+        plan=plan,
+        on=local_date(encounter.at),
+    )
+
+
+def _injection(row: PlannedInjection) -> Injection:
+    return Injection(
+        muscle=row.muscle,
+        side=Side(row.side),
+        units=row.units,
+        point=row.point or None,
+        vial=vial_key(row.vial_id),
+    )
+
+
+def patient_history(
+    patient_id: UUID, exclude_encounter: UUID | None = None
+) -> tuple[PastTreatment, ...]:
+    """Everything this patient has received: signed encounters here and external records."""
+    rows = (
+        Administration.objects.filter(
+            encounter__patient_id=patient_id, encounter__status=EncounterStatus.SIGNED
+        )
+        .exclude(encounter_id=exclude_encounter)
+        .values_list(
+            "encounter_id", "encounter__at", "encounter__pathway", "product", "muscle", "units"
+        )
+        .order_by()
+    )
+    sessions: dict[tuple[UUID, str], dict[str, Any]] = {}
+    for encounter_id, at, pathway, product, muscle, units in rows:
+        session = sessions.setdefault(
+            (encounter_id, product),
+            {"at": at, "pathway": pathway, "units": Decimal(0), "muscles": set()},
+        )
+        session["units"] += units
+        session["muscles"].add(muscle)
+    local = [
+        PastTreatment(
+            on=local_date(s["at"]),
+            product=product,
+            units=s["units"],
+            pathway=Pathway(s["pathway"]),
+            muscles=frozenset(s["muscles"]),
+        )
+        for (_, product), s in sessions.items()
+    ]
+    external = ExternalAdministration.objects.filter(patient_id=patient_id)
+    history = local + [_external(row) for row in external]
+    return tuple(sorted(history, key=lambda h: (h.on, h.product)))
+
+
+def _external(row: ExternalAdministration) -> PastTreatment:
+    return PastTreatment(
+        on=row.on,
+        product=row.product,
+        units=row.units,
+        pathway=Pathway(row.pathway),
+        muscles=external_muscles(row.area, row.muscles),
+        source=row.source_system,
+    )
+
+
+def external_muscles(area: str, muscles: Iterable[str] | None) -> frozenset[str] | None:
+    """Sites of an imported record: as listed, else its area's muscles, else unknown (None)."""
+    if muscles:
+        return frozenset(muscles)
+    if area and area in areas():
+        return areas()[area].muscles
+    return None
+
+
+def vial_states(vials: Iterable[Vial]) -> dict[str, VialState]:
+    """Each vial as it stands now: draws from signed administrations, recorded discards."""
+    vials = list(vials)
+    ids = [v.pk for v in vials]
+    drawn = _sums(Administration.objects.filter(vial_id__in=ids))
+    discarded = _sums(VialDiscard.objects.filter(vial_id__in=ids))
+    return {
+        vial_key(v.pk): VialState(
+            product=v.product,
+            lot=v.lot,
+            expiry=v.expiry,
+            size_units=v.size_units,
+            diluent_ml=v.diluent_ml,
+            reconstituted_at=v.reconstituted_at,
+            units_drawn_before=drawn.get(v.pk, Decimal(0)),
+            units_discarded=discarded.get(v.pk, Decimal(0)),
+        )
+        for v in vials
+    }
+
+
+def _sums(rows: Any) -> dict[UUID, Decimal]:
+    return dict(rows.values("vial_id").annotate(total=Sum("units")).values_list("vial_id", "total"))
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """Totals per product (never summed across products) and the number of points."""
+
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    points: int = 0
+
+
+def summarise(snapshot: Snapshot) -> PlanSummary:
+    plan = snapshot.plan
+    totals = {plan.product: snapshot.planned_units} if plan.injections else {}
+    return PlanSummary(totals, len(plan.injections))

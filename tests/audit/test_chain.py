@@ -1,0 +1,127 @@
+"""The audit log: append-only, hash-chained, written with the change, free of patient data."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from bonta.audit.log import record, verify_chain
+from bonta.audit.models import AuditEvent, AuditLogIsAppendOnly
+from bonta.records import services
+from bonta.records.models import Patient
+from records.clinic import glabellar_session, make_patient, make_vial
+
+pytestmark = pytest.mark.django_db
+
+
+def _some_history(alice, dr_grey, nurse_noor):
+    services.update_patient_flags(alice, by=nurse_noor, flags={"conditions": ["als"]})
+    encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey))
+    services.check_plan(encounter, by=dr_grey)
+    services.sign_encounter(encounter, dr_grey, {"vial_expired": "unused"})
+    services.amend_encounter(encounter, by=dr_grey, reason="Typo", text="Alice felt faint.")
+    services.get_encounter(encounter.pk, by=dr_grey)
+    return encounter
+
+
+def test_every_write_and_chart_read_leaves_an_event_in_an_unbroken_chain(
+    alice, dr_grey, nurse_noor
+):
+    _some_history(alice, dr_grey, nurse_noor)
+    actions = list(AuditEvent.objects.values_list("action", flat=True))
+    assert actions == [
+        "patient.create",
+        "patient.update_flags",
+        "vial.register",
+        "encounter.open",
+        "encounter.plan",
+        "encounter.check",
+        "encounter.sign",
+        "encounter.amend",
+        "encounter.read",
+    ]
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 10))
+    assert verify_chain() is None
+
+
+def test_the_log_holds_no_names_birth_dates_or_notes(alice, dr_grey, nurse_noor):
+    _some_history(alice, dr_grey, nurse_noor)
+    everything = " ".join(
+        str(row) for row in AuditEvent.objects.values_list(
+            "action", "object_type", "object_id", "detail", "actor_role"
+        )
+    )  # fmt: skip
+    for secret in ("Alice", "Archer", "1985-05-17", "faint", "Typo", alice.record_number):
+        assert secret not in everything
+
+
+def test_detail_refuses_keys_that_could_carry_patient_data(alice, dr_grey):
+    with transaction.atomic(), pytest.raises(ValueError, match="given_name"):
+        record("patient.read", actor=dr_grey, object_type="patient", detail={"given_name": "A"})
+
+
+@pytest.mark.django_db(transaction=True)  # outside any test transaction too
+def test_an_event_cannot_be_written_outside_the_changes_transaction(dr_grey):
+    with pytest.raises(RuntimeError):
+        record("patient.read", actor=dr_grey, object_type="patient")
+
+
+def test_a_rolled_back_change_leaves_no_event(dr_grey):
+    before = AuditEvent.objects.count()
+
+    def register_then_fail() -> None:
+        with transaction.atomic():
+            make_patient(dr_grey, "Z-9")
+            raise RuntimeError("after the write")
+
+    with pytest.raises(RuntimeError, match="after the write"):
+        register_then_fail()
+    assert not Patient.objects.filter(record_number="Z-9").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_events_refuse_update_and_delete_through_the_orm(alice):
+    event = AuditEvent.objects.get()
+    event.action = "patient.nothing"
+    with pytest.raises(AuditLogIsAppendOnly):
+        event.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        event.delete()
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent.objects.filter(seq=1).update(action="x")
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get().action == "patient.create"
+
+
+@pytest.mark.postgres
+def test_postgresql_itself_refuses_to_change_or_remove_an_event(alice):
+    for sql in (
+        "UPDATE audit_auditevent SET action = 'x'",
+        "DELETE FROM audit_auditevent",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            connection.cursor().execute(sql)
+    assert AuditEvent.objects.get().action == "patient.create"
+
+
+def _tamper(sql: str, params: list[object]) -> None:
+    """Change a row behind the model's back, as an attacker with database access would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # skips the trigger
+        cursor.execute(sql, params)
+
+
+def test_verify_chain_finds_the_first_edited_event(alice, dr_grey, nurse_noor):
+    _some_history(alice, dr_grey, nurse_noor)
+    with transaction.atomic():
+        _tamper("UPDATE audit_auditevent SET actor_role = %s WHERE seq = %s", ["manager", 4])
+    assert verify_chain().seq == 4
+
+
+def test_verify_chain_finds_a_removed_event(alice, dr_grey, nurse_noor):
+    _some_history(alice, dr_grey, nurse_noor)
+    with transaction.atomic():
+        _tamper("DELETE FROM audit_auditevent WHERE seq = %s", [6])
+    assert verify_chain().seq == 7

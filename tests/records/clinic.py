@@ -1,0 +1,125 @@
+"""Personas and builders shared by the records, audit and API tests.
+
+Dr Grey is a clinician (signs, overrides), Noor a nurse (plans, records), Rita works reception
+(registers patients, sees no clinical data), Max manages the clinic (reads, keeps stock).
+Alice is an adult patient with no safety flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from bonta.accounts.models import Role, User
+from bonta.records import services
+from bonta.records.models import Encounter, Patient, Vial
+
+SESSION_AT = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+FAR_EXPIRY = date(2030, 1, 1)
+
+
+def make_user(username: str, role: str) -> User:
+    # No password: these personas use the services or API tokens, and hashing is slow.
+    user = User(username=username, role=role)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@pytest.fixture
+def dr_grey(db: None) -> User:
+    return make_user("dr_grey", Role.CLINICIAN)
+
+
+@pytest.fixture
+def nurse_noor(db: None) -> User:
+    return make_user("nurse_noor", Role.NURSE)
+
+
+@pytest.fixture
+def rita_reception(db: None) -> User:
+    return make_user("rita", Role.RECEPTION)
+
+
+@pytest.fixture
+def max_manager(db: None) -> User:
+    return make_user("max", Role.MANAGER)
+
+
+def make_patient(by: User, record_number: str = "A-001", **kwargs: object) -> Patient:
+    fields: dict[str, object] = {
+        "given_name": "Alice",
+        "family_name": "Archer",
+        "birth_date": date(1985, 5, 17),
+        "sex": "female",
+    }
+    fields.update(kwargs)
+    return services.create_patient(by=by, record_number=record_number, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def alice(dr_grey: User) -> Patient:
+    return make_patient(dr_grey)
+
+
+def make_vial(
+    by: User,
+    product: str = "botox_cosmetic",
+    size_units: str = "100",
+    diluent_ml: str | None = "2.5",
+    lot: str = "C1234",
+    reconstituted_at: datetime | None = SESSION_AT - timedelta(hours=1),
+    expiry: date = FAR_EXPIRY,
+) -> Vial:
+    return services.register_vial(
+        by=by,
+        product=product,
+        lot=lot,
+        expiry=expiry,
+        size_units=size_units,
+        diluent_ml=diluent_ml,
+        reconstituted_at=reconstituted_at if diluent_ml else None,
+    )
+
+
+def glabellar_session(
+    patient: Patient, by: User, vial: Vial, at: datetime = SESSION_AT
+) -> Encounter:
+    """A cosmetic draft: BOTOX Cosmetic, glabellar lines protocol, 5 × 4 U (label, §2.2)."""
+    return services.open_encounter(
+        patient,
+        by=by,
+        pathway="cosmetic",
+        product="botox_cosmetic",
+        at=at,
+        protocol="glabellar_lines",
+        vial=vial.pk,
+    )
+
+
+def preempt_session(patient: Patient, by: User, vial: Vial, at: datetime = SESSION_AT) -> Encounter:
+    """A chronic-migraine draft: BOTOX, PREEMPT fixed-site 31 × 5 U = 155 U (label, §1.2)."""
+    return services.open_encounter(
+        patient,
+        by=by,
+        pathway="chronic_migraine",
+        product="botox",
+        at=at,
+        protocol="preempt_fixed_site",
+        vial=vial.pk,
+    )
+
+
+def injections(*items: tuple[str, str, str]) -> Sequence[services.InjectionInput]:
+    return [services.InjectionInput(m, s, u) for m, s, u in items]
+
+
+def codes(findings: Sequence[object]) -> set[str]:
+    return {f.code for f in findings}  # type: ignore[attr-defined]
+
+
+def units(value: str) -> Decimal:
+    return Decimal(value)

@@ -279,3 +279,16 @@ def test_a_second_patient_is_not_affected_by_the_first_patients_history(alice, d
     bob = make_patient(dr_grey, "B-002", given_name="Bob", family_name="Baker")
     other = make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4", lot="B2")
     assert services.check_plan(preempt_session(bob, dr_grey, other), by=dr_grey) == []
+
+
+def test_a_protocol_of_the_other_pathway_is_refused_and_nothing_is_written(alice, dr_grey):
+    vial = make_vial(dr_grey)
+    at = glabellar_session(alice, dr_grey, vial).at
+    with pytest.raises(InvalidInput) as refused:
+        services.open_encounter(
+            alice, by=dr_grey, pathway="chronic_migraine", product="botox", at=at,
+            protocol="glabellar_lines", vial=vial.pk,
+        )  # fmt: skip
+    assert refused.value.field == "protocol"
+    assert "cosmetic protocol" in refused.value.message
+    assert Encounter.objects.count() == 1

@@ -302,6 +302,11 @@ def _protocol_rows(
     if not protocol:
         return []
     template = get_protocol(protocol, "protocol")
+    if template.pathway.value != encounter.pathway:
+        # Pathways never share a protocol (DESIGN §3): refuse rather than leave it to a finding.
+        raise InvalidInput(
+            "protocol", f"{template.code} is a {template.pathway.label.lower()} protocol"
+        )
     if vial is None:
         raise InvalidInput("vial_id", "choose the vial the protocol's points are drawn from")
     return [

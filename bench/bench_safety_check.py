@@ -17,8 +17,15 @@ from bonta.domain.safety import check
 
 SESSION = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 PREEMPT_MUSCLES = frozenset(
-    {"frontalis", "corrugator", "procerus", "occipitalis", "temporalis", "trapezius",
-     "cervical_paraspinal"}
+    {
+        "frontalis",
+        "corrugator",
+        "procerus",
+        "occipitalis",
+        "temporalis",
+        "trapezius",
+        "cervical_paraspinal",
+    }
 )
 
 
@@ -26,30 +33,51 @@ def ten_years_of_history() -> tuple[PastTreatment, ...]:
     history = []
     day = SESSION.date() - timedelta(days=3650)
     while day < SESSION.date() - timedelta(days=84):
-        history.append(PastTreatment(day, "botox", Decimal(155), Pathway.CHRONIC_MIGRAINE,
-                                     PREEMPT_MUSCLES))
+        history.append(
+            PastTreatment(day, "botox", Decimal(155), Pathway.CHRONIC_MIGRAINE, PREEMPT_MUSCLES)
+        )
         day += timedelta(weeks=12)
     cosmetic = ["botox_cosmetic", "xeomin", "dysport", "jeuveau"]
     day = SESSION.date() - timedelta(days=3600)
     for n in range(40):
-        history.append(PastTreatment(day, cosmetic[n % 4], Decimal(20), Pathway.COSMETIC,
-                                     frozenset({"orbicularis_oculi"}),
-                                     source="local" if n % 5 else "other-clinic"))
+        history.append(
+            PastTreatment(
+                day,
+                cosmetic[n % 4],
+                Decimal(20),
+                Pathway.COSMETIC,
+                frozenset({"orbicularis_oculi"}),
+                source="local" if n % 5 else "other-clinic",
+            )
+        )
         day += timedelta(days=91)
     return tuple(history)
 
 
 def snapshot() -> Snapshot:
     injections = list(expand(get_protocol("preempt_follow_the_pain"), "botox"))
-    for muscle, side in [("temporalis", Side.LEFT), ("temporalis", Side.RIGHT),
-                         ("occipitalis", Side.LEFT), ("occipitalis", Side.RIGHT),
-                         ("trapezius", Side.LEFT), ("trapezius", Side.RIGHT),
-                         ("trapezius", Side.LEFT), ("trapezius", Side.RIGHT)]:
+    for muscle, side in [
+        ("temporalis", Side.LEFT),
+        ("temporalis", Side.RIGHT),
+        ("occipitalis", Side.LEFT),
+        ("occipitalis", Side.RIGHT),
+        ("trapezius", Side.LEFT),
+        ("trapezius", Side.RIGHT),
+        ("trapezius", Side.LEFT),
+        ("trapezius", Side.RIGHT),
+    ]:
         injections.append(Injection(muscle, side, Decimal(5)))
-    vial = VialState("botox", "C1234", date(2027, 6, 30), Decimal(200), Decimal(4),
-                     SESSION - timedelta(hours=1))
-    plan = Plan(SESSION, Pathway.CHRONIC_MIGRAINE, "botox", tuple(injections), {"vial": vial},
-                "preempt_follow_the_pain")
+    vial = VialState(
+        "botox", "C1234", date(2027, 6, 30), Decimal(200), Decimal(4), SESSION - timedelta(hours=1)
+    )
+    plan = Plan(
+        SESSION,
+        Pathway.CHRONIC_MIGRAINE,
+        "botox",
+        tuple(injections),
+        {"vial": vial},
+        "preempt_follow_the_pain",
+    )
     patient = PatientState(date(1980, 3, 4), "female", medications=frozenset({"muscle_relaxant"}))
     return Snapshot(patient, ten_years_of_history(), plan, SESSION.date())
 

@@ -1,0 +1,124 @@
+"""Server time of the chart page, and of the live-check request, for a 10-year patient.
+
+Target (issue #3): on a 100k-patient database, chart median ≤ 40 ms and live check
+median ≤ 25 ms, on SQLite and PostgreSQL. The demo's first patient (BN0000001) is the
+10-year showcase: both pathways, a PREEMPT cycle every 12 weeks and cosmetic sessions.
+
+    BONTA_DATA_DIR=$(mktemp -d) python -m bench.bench_chart --patients 2000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bonta_bench python -m bench.bench_chart
+
+The database is migrated and filled with `bonta demo` when it has fewer patients than asked.
+Requests go through Django's test client (the whole middleware stack, no network), signed in
+as the demo clinician; the time is measured around `client.get` / `client.post` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+from bench.common import measure, report
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bonta.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+
+def ensure_database(patients: int) -> int:
+    from django.core.management import call_command
+
+    from bonta.records.models import Patient
+
+    call_command("migrate", interactive=False, verbosity=0)
+    have = Patient.objects.count()
+    if have < patients:
+        print(f"generating {patients - have} demo patients (once)…", flush=True)
+        call_command("bonta_demo", patients=patients - have, seed=1)
+    return Patient.objects.count()
+
+
+def live_check_draft(patient: object, clinician: object) -> object:
+    """A glabellar draft for the showcase patient, from a fresh reconstituted vial."""
+    from django.utils import timezone
+
+    from bonta.records import services
+
+    now = timezone.now()
+    vial = services.register_vial(
+        by=clinician,
+        product="botox_cosmetic",
+        lot="BENCH-CHART",
+        expiry=(now + timedelta(days=300)).date(),
+        size_units=Decimal(100),
+        diluent_ml=Decimal("2.5"),
+        reconstituted_at=now - timedelta(minutes=5),
+    )
+    return services.open_encounter(
+        patient,
+        by=clinician,
+        pathway="cosmetic",
+        product="botox_cosmetic",
+        at=now,
+        protocol="glabellar_lines",
+        vial=vial.pk,
+    )
+
+
+def main() -> list[dict[str, object]]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    setup_django()
+
+    from django.db import connection
+    from django.test import Client
+
+    from bonta.demo import ensure_demo_users
+    from bonta.records.models import Patient
+
+    total = ensure_database(args.patients)
+    clinician = ensure_demo_users()["clinician"]
+    patient = Patient.objects.get(record_number="BN0000001")
+    client = Client()
+    client.force_login(clinician)
+    chart_url = f"/patients/{patient.pk}/"
+    assert client.get(chart_url).status_code == 200
+
+    draft = live_check_draft(patient, clinician)
+    plan = [(p.point, str(p.units)) for p in draft.plan.all()]
+    body = {
+        "point": [p for p, _ in plan],
+        "units": [u for _, u in plan],
+        "vial": str(draft.plan.first().vial_id),
+        "action": "update",
+    }
+    plan_url = f"/encounters/{draft.pk}/plan/"
+    headers = {"HX-Request": "true"}
+    assert client.post(plan_url, body, headers=headers).status_code == 200
+
+    common = {
+        "engine": connection.vendor,
+        "patients": total,
+        "encounters_of_patient": patient.encounters.count(),
+    }
+    chart = measure(lambda: client.get(chart_url), repeat=args.runs)
+    live = measure(lambda: client.post(plan_url, body, headers=headers), repeat=args.runs)
+    draft.plan.all().delete()  # leave the showcase patient's chart as the demo made it
+    draft.delete()
+    return [
+        report(f"chart_page_{connection.vendor}", {**common, **chart}, "median <= 40 ms"),
+        report(f"live_check_{connection.vendor}", {**common, **live}, "median <= 25 ms"),
+    ]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""`sign_encounter` on PostgreSQL with a 100k-patient demo database.
+
+Target (issue #2): median ≤ 30 ms. Run against DATABASE_URL (default: a local `bonta_bench`
+database, created and filled with `bonta demo` on first use, which takes a while once):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bonta_bench python -m bench.bench_sign_encounter
+
+Each timed call signs a fresh draft: a glabellar-lines plan for a cosmetic patient from the
+demo, with a fresh reconstituted vial. Drafts are opened untimed; only sign-off is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from bench.common import report
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bonta_bench"
+
+
+def setup_django(url: str) -> None:
+    os.environ.setdefault("DATABASE_URL", url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bonta.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_database(patients: int) -> int:
+    from django.core.management import call_command
+
+    from bonta.records.models import Patient
+
+    call_command("migrate", interactive=False, verbosity=0)
+    have = Patient.objects.count()
+    if have < patients:
+        print(f"generating {patients - have} demo patients (once)…", flush=True)
+        call_command("bonta_demo", patients=patients - have, seed=7)
+    return Patient.objects.count()
+
+
+def main() -> dict[str, object]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    setup_django(os.environ.get("DATABASE_URL", DEFAULT_URL))
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from bonta.demo import ensure_demo_users
+    from bonta.records.models import Course, Patient
+    from bonta.records.services import encounters as svc
+    from bonta.records.services import vials as vial_svc
+
+    total = ensure_database(args.patients)
+    users = ensure_demo_users()
+    clinician = users["clinician"]
+    rng = random.Random(11)
+    ids = list(
+        Course.objects.filter(pathway="cosmetic").values_list("patient_id", flat=True)[:20000]
+    )
+    samples = []
+    now = timezone.now()
+    for n in range(args.runs):
+        patient = Patient.objects.get(pk=rng.choice(ids))
+        vial = vial_svc.register_vial(
+            by=clinician,
+            product="botox_cosmetic",
+            lot=f"BENCH{n:05d}",
+            expiry=(now + timedelta(days=300)).date(),
+            size_units=Decimal(100),
+        )
+        vial_svc.reconstitute_vial(
+            vial, by=clinician, diluent_ml=Decimal("2.5"), at=now - timedelta(minutes=5)
+        )
+        encounter = svc.open_encounter(
+            patient,
+            by=clinician,
+            pathway="cosmetic",
+            product="botox_cosmetic",
+            at=now,
+            protocol="glabellar_lines",
+            vial=vial.pk,
+        )
+        blocks = [f.code for f in svc.check_plan(encounter, by=clinician) if f.severity == "block"]
+        overrides = {code: "benchmark: synthetic history" for code in blocks}
+        start = time.perf_counter_ns()
+        svc.sign_encounter(encounter, clinician, overrides)
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+    samples.sort()
+    result = {
+        "engine": connection.vendor,
+        "patients": total,
+        "runs": len(samples),
+        "median_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3),
+    }
+    return report(f"sign_encounter_{connection.vendor}", result, "median <= 30 ms (PostgreSQL)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,15 @@
+"""HTML views. Each calls one service (or an audited read) and renders; no clinical rule here."""
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
+
+from bonta.web.access import staff
 
 
+@staff()
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    return redirect("web:patients")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

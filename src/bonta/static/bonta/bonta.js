@@ -1,0 +1,68 @@
+/* Bonta's only script (CSP: script-src 'self'; no inline code anywhere).
+ * 1. Idle log-off: the server ends the session after <meta name="bonta-idle-seconds"> without a
+ *    request; this sends the page to the sign-in screen at the same moment, so no clinical data
+ *    stays on an unattended screen. Every page load and htmx request restarts the clock.
+ * 2. Injection map: an SVG point (click, Enter or Space) presses its button in the point list,
+ *    so the map and the list are one control.
+ * 3. Sign-off: enabled only when every blocking finding has a written override reason;
+ *    disabled once pressed, so a double click sends one request.
+ */
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="bonta-idle-seconds"]');
+  var idleMs = meta ? parseInt(meta.content, 10) * 1000 : 0;
+  var timer = null;
+  function restartIdle() {
+    if (!idleMs) return;
+    if (timer) window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      var next = encodeURIComponent(window.location.pathname);
+      window.location.assign("/login/?idle=1&next=" + next);
+    }, idleMs + 1000);
+  }
+  restartIdle();
+  document.addEventListener("htmx:afterRequest", restartIdle);
+
+  function pressPoint(target) {
+    var point = target.closest("[data-toggle]");
+    if (!point) return false;
+    var button = document.getElementById("toggle-" + point.getAttribute("data-toggle"));
+    if (button && !button.disabled) button.click();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && pressPoint(event.target)) event.preventDefault();
+  });
+  document.addEventListener("keydown", function (event) {
+    if ((event.key === "Enter" || event.key === " ") && event.target.closest &&
+        event.target.closest("svg [data-toggle]")) {
+      event.preventDefault();
+      pressPoint(event.target);
+    }
+  });
+
+  // Choosing a template does nothing until "Apply template" is pressed.
+  document.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("[data-no-recheck]")) event.stopPropagation();
+  }, true);
+
+  function updateSign() {
+    var button = document.getElementById("sign-button");
+    if (!button || button.hasAttribute("data-plan-empty") || button.dataset.sent) return;
+    var reasons = document.querySelectorAll("[data-override]");
+    var ready = Array.prototype.every.call(reasons, function (t) { return t.value.trim() !== ""; });
+    button.disabled = !ready;
+  }
+  document.addEventListener("input", updateSign);
+  document.addEventListener("htmx:afterSettle", updateSign);
+  document.addEventListener("DOMContentLoaded", updateSign);
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches("[data-sign-form]")) return;
+    var button = document.getElementById("sign-button");
+    if (button) {
+      if (button.dataset.sent) { event.preventDefault(); return; }
+      button.dataset.sent = "1";
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    }
+  });
+})();

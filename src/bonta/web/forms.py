@@ -1,0 +1,184 @@
+"""HTML forms: they parse types (dates, numbers, choices); the services decide what is valid.
+
+A service refusal (`InvalidInput`) is put back on the field it names with `add_service_error`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+
+from bonta.domain.anatomy import muscles
+from bonta.domain.errors import InvalidInput
+from bonta.domain.pathways import Pathway
+from bonta.domain.products import products_for
+from bonta.domain.reference import load as load_reference
+from bonta.domain.units import format_units
+from bonta.records.models import (
+    URGENT_ADVERSE_EVENTS,
+    AdverseEventOutcome,
+    AdverseEventSeverity,
+    AdverseEventType,
+)
+from bonta.records.services.patients import SEXES
+
+NEUROMUSCULAR = "neuromuscular_disorder"  # the finding the domain attaches to these conditions
+
+
+def _factors(kind: str, keep: object = None, drop: object = None) -> list[tuple[str, str]]:
+    table = load_reference("patient_factors")[kind]
+    return [
+        (code, f["name"])
+        for code, f in table.items()
+        if (keep is None or f["finding"] == keep) and (drop is None or f["finding"] != drop)
+    ]
+
+
+def add_service_error(form: forms.Form, error: InvalidInput, aliases: dict[str, str]) -> None:
+    """Attach a service's refusal to the matching field, else to the form as a whole."""
+    name = error.field.split("[")[0]
+    name = aliases.get(name, name)
+    if name in form.fields:
+        form.add_error(name, error.reason)
+    else:
+        form.add_error(None, error.message)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+def now_local() -> datetime:
+    return timezone.localtime(timezone.now()).replace(second=0, microsecond=0)
+
+
+class PatientForm(forms.Form):
+    record_number = forms.CharField(max_length=32)
+    given_name = forms.CharField(max_length=150)
+    family_name = forms.CharField(max_length=150)
+    birth_date = forms.DateField(label="Date of birth", widget=DateInput())
+    sex = forms.ChoiceField(choices=[(s, s.capitalize()) for s in SEXES], initial="unknown")
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=32, required=False)
+
+
+class SafetyFlagsForm(PatientForm):
+    """The new-patient form for clinical staff: demographics plus the standing safety flags."""
+
+    allergies = forms.MultipleChoiceField(
+        choices=_factors("allergies"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    neuromuscular = forms.MultipleChoiceField(
+        label="Neuromuscular disorders",
+        choices=_factors("conditions", keep=NEUROMUSCULAR),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    conditions = forms.MultipleChoiceField(
+        label="Other conditions",
+        choices=_factors("conditions", drop=NEUROMUSCULAR),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    medications = forms.MultipleChoiceField(
+        label="Relevant medications",
+        choices=_factors("medications"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    pregnant = forms.BooleanField(required=False)
+    breastfeeding = forms.BooleanField(required=False)
+    infection_sites = forms.MultipleChoiceField(
+        label="Infection at an injection site",
+        choices=[(code, m.name) for code, m in muscles().items()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    FLAG_FIELDS = ("allergies", "medications", "pregnant", "breastfeeding", "infection_sites")
+
+    def flags(self) -> dict[str, object]:
+        data = self.cleaned_data
+        flags = {name: data[name] for name in self.FLAG_FIELDS}
+        flags["conditions"] = [*data["neuromuscular"], *data["conditions"]]
+        return flags
+
+
+def product_choices(pathway: Pathway) -> list[tuple[str, str]]:
+    return [(p.code, p.display) for p in products_for(pathway)]
+
+
+class EncounterStartForm(forms.Form):
+    product = forms.ChoiceField()
+    at = forms.DateTimeField(label="Session date and time", widget=DateTimeInput())
+
+    def __init__(self, pathway: Pathway, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["product"].choices = product_choices(pathway)
+        self.fields["at"].initial = now_local()
+
+
+class VialForm(forms.Form):
+    lot = forms.CharField(max_length=64, label="Lot number")
+    expiry = forms.DateField(widget=DateInput())
+    size_units = forms.ChoiceField(label="Vial size")
+    diluent_ml = forms.DecimalField(
+        label="Diluent (mL of 0.9 % saline)", required=False, max_digits=6, decimal_places=2
+    )
+    reconstituted_at = forms.DateTimeField(
+        label="Reconstituted at", required=False, widget=DateTimeInput()
+    )
+
+    def __init__(self, sizes: tuple[object, ...], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["size_units"].choices = [
+            (format_units(s), f"{format_units(s)} U")
+            for s in sizes  # type: ignore[arg-type]
+        ]
+
+
+class ReconstituteForm(forms.Form):
+    diluent_ml = forms.DecimalField(label="Diluent (mL)", max_digits=6, decimal_places=2)
+    at = forms.DateTimeField(label="Reconstituted at", widget=DateTimeInput())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["at"].initial = now_local()
+
+
+def _event_types() -> list[tuple[str, str]]:
+    return [
+        (value, f"{label} — urgent: distant spread" if value in URGENT_ADVERSE_EVENTS else label)
+        for value, label in AdverseEventType.choices
+    ]
+
+
+class AdverseEventForm(forms.Form):
+    type = forms.ChoiceField(choices=_event_types)
+    onset = forms.DateField(widget=DateInput())
+    severity = forms.ChoiceField(choices=AdverseEventSeverity.choices)
+    serious = forms.BooleanField(required=False, label="Serious (hospitalisation, disability…)")
+    outcome = forms.ChoiceField(choices=AdverseEventOutcome.choices)
+    encounter = forms.ChoiceField(label="After encounter", required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, encounters: list[tuple[str, str]], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["encounter"].choices = [("", "— not linked —"), *encounters]
+
+
+class AddendumForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why (reason for the addendum)")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What (the correction)")

@@ -1,0 +1,218 @@
+"""Audited reads the web needs that the records services do not offer yet.
+
+Each belongs in `bonta.records.services` (reads, audited with `bonta.audit.log.record` in the
+same transaction); they live here until the records owner moves them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from bonta.accounts.models import User
+from bonta.audit.log import record
+from bonta.domain.pathways import Pathway
+from bonta.domain.plan import PastTreatment
+from bonta.records.models import (
+    Administration,
+    AdverseEvent,
+    AdverseEventOutcome,
+    Encounter,
+    EncounterStatus,
+    ExternalAdministration,
+    Patient,
+    PlannedInjection,
+    Vial,
+)
+from bonta.records.services import vials_with_usage
+from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, load, require_role
+from bonta.records.snapshots import external_muscles, local_date
+
+PAGE_SIZE = 25
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+OPEN_OUTCOMES = (AdverseEventOutcome.ONGOING, AdverseEventOutcome.RESOLVING)
+
+
+def search_patients(query: str, *, by: User, page: int = 1) -> Page[Patient]:
+    """Patients whose name, record number or date of birth matches; the search is audited."""
+    require_role(by, ANY_STAFF, "view patients")
+    rows = _matching(query.strip())
+    with transaction.atomic():
+        found = Paginator(rows, PAGE_SIZE).get_page(page)
+        record(
+            "patient.search",
+            actor=by,
+            object_type="patient",
+            detail={"count": len(found.object_list)},
+        )
+    return found
+
+
+def _matching(query: str) -> QuerySet[Patient]:
+    rows = Patient.objects.all()
+    if not query:
+        return rows
+    born = _as_date(query)
+    if born is not None:
+        return rows.filter(birth_date=born)
+    match = Q(record_number__iexact=query) | Q(record_number__istartswith=query)
+    for word in re.split(r"[\s,]+", query):
+        if word:
+            match |= Q(given_name__istartswith=word) | Q(family_name__istartswith=word)
+    words = [w for w in re.split(r"[\s,]+", query) if w]
+    if len(words) > 1:  # "maria garcia" / "garcia, maria": every word must match a name
+        match = Q()
+        for word in words:
+            match &= Q(given_name__istartswith=word) | Q(family_name__istartswith=word)
+    return rows.filter(match)
+
+
+def _as_date(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date only
+        except ValueError:
+            continue
+    return None
+
+
+def next_record_number() -> str:
+    """A free record number in the demo's style (BN0000001), offered on the new-patient form."""
+    number = Patient.objects.count() + 1
+    while Patient.objects.filter(record_number=f"BN{number:07d}").exists():
+        number += 1
+    return f"BN{number:07d}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    patient: Patient
+    encounters: list[Encounter]  # newest first, annotated with units given / planned
+    history: tuple[PastTreatment, ...]
+    open_events: list[AdverseEvent]
+
+
+def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
+    """Everything the chart shows, in a fixed number of queries whatever the history length."""
+    require_role(by, CLINICAL_READ, "view clinical records")
+    with transaction.atomic():
+        patient = load(Patient, patient_id, "patient")
+        chart = Chart(
+            patient=patient,
+            encounters=list(_timeline(patient)),
+            history=chart_history(patient.pk),
+            open_events=list(
+                patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
+            ),
+        )
+        record(
+            "patient.chart",
+            actor=by,
+            object_type="patient",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            detail={"count": len(chart.encounters)},
+        )
+    return chart
+
+
+def chart_history(patient_id: UUID) -> tuple[PastTreatment, ...]:
+    """As `records.snapshots.patient_history`, summed in SQL per encounter, product and muscle.
+
+    Same result (one PastTreatment per signed encounter and product, plus external records),
+    about a quarter of the rows for a PREEMPT-heavy history. Belongs in records.snapshots.
+    """
+    rows = (
+        Administration.objects.filter(
+            encounter__patient_id=patient_id, encounter__status=EncounterStatus.SIGNED
+        )
+        .values_list("encounter_id", "encounter__at", "encounter__pathway", "product", "muscle")
+        .annotate(total=Sum("units"))
+        .order_by()
+    )
+    sessions: dict[tuple[UUID, str], dict[str, Any]] = {}
+    for encounter_id, at, pathway, product, muscle, units in rows:
+        session = sessions.setdefault(
+            (encounter_id, product),
+            {"at": at, "pathway": pathway, "units": Decimal(0), "muscles": set()},
+        )
+        session["units"] += units
+        session["muscles"].add(muscle)
+    local = [
+        PastTreatment(
+            on=local_date(s["at"]),
+            product=product,
+            units=s["units"],
+            pathway=Pathway(s["pathway"]),
+            muscles=frozenset(s["muscles"]),
+        )
+        for (_, product), s in sessions.items()
+    ]
+    external = [
+        _external(row) for row in ExternalAdministration.objects.filter(patient_id=patient_id)
+    ]
+    return tuple(sorted(local + external, key=lambda h: (h.on, h.product)))
+
+
+def _external(row: ExternalAdministration) -> PastTreatment:
+    return PastTreatment(
+        on=row.on,
+        product=row.product,
+        units=row.units,
+        pathway=Pathway(row.pathway),
+        muscles=external_muscles(row.area, row.muscles),
+        source=row.source_system,
+    )
+
+
+def _timeline(patient: Patient) -> QuerySet[Encounter]:
+    return (
+        Encounter.objects.filter(patient=patient)
+        .only("id", "at", "pathway", "product", "status", "patient_id")
+        .annotate(given_units=_units(Administration), planned_units=_units(PlannedInjection))
+        .order_by("-at")
+    )
+
+
+def _units(model: type[Administration] | type[PlannedInjection]) -> Coalesce:
+    total = (
+        model.objects.filter(encounter_id=OuterRef("pk"))
+        .order_by()
+        .values("encounter_id")
+        .annotate(total=Sum("units"))
+        .values("total")
+    )
+    field = DecimalField(max_digits=10, decimal_places=2)
+    return Coalesce(Subquery(total, output_field=field), Value(Decimal(0)), output_field=field)
+
+
+# A display bound, not a rule: vials reconstituted more than a week ago are past any label
+# window in the reference (24 h), so they are not offered; the safety check still decides.
+STOCK_RECONSTITUTED_WITHIN = timedelta(days=7)
+
+
+def vials_in_stock(product: str | None = None) -> list[Vial]:
+    """Unexpired vials with units left (of `product`, or any), soonest expiry first.
+
+    Annotated with `drawn` and `discarded`. Bounded in SQL so a clinic with millions of used
+    vials pays only for the few still usable.
+    """
+    now = timezone.now()
+    rows = vials_with_usage().filter(
+        Q(reconstituted_at__isnull=True)
+        | Q(reconstituted_at__gte=now - STOCK_RECONSTITUTED_WITHIN),
+        expiry__gte=timezone.localdate(now, timezone.get_default_timezone()),
+    )
+    if product:
+        rows = rows.filter(product=product)
+    return list(rows.filter(size_units__gt=F("drawn") + F("discarded")))

@@ -1,0 +1,45 @@
+"""Display filters: product brands, units without trailing zeros, time left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import template
+
+from bonta.domain.anatomy import muscles, points
+from bonta.domain.products import all_products
+from bonta.domain.units import format_units
+from bonta.web.injection_map import point_label
+
+register = template.Library()
+
+
+@register.filter
+def brand(code: str) -> str:
+    product = all_products().get(code)
+    return product.brand if product else code
+
+
+@register.filter
+def units(amount: Decimal | None) -> str:
+    return "" if amount is None else format_units(Decimal(amount))
+
+
+@register.filter
+def hours_minutes(left: timedelta | None) -> str:
+    if left is None:
+        return ""
+    minutes = int(left.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@register.filter
+def point_name(code: str) -> str:
+    return point_label(code) if code in points() else (code or "—")
+
+
+@register.filter
+def muscle_name(code: str) -> str:
+    found = muscles().get(code)
+    return found.name if found else code

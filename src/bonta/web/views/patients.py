@@ -1,0 +1,89 @@
+"""Patient list and search, new patient, and the chart (demographics only for reception)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from bonta.domain.anatomy import muscles
+from bonta.domain.errors import InvalidInput
+from bonta.domain.reference import load as load_reference
+from bonta.records import services
+from bonta.records.models import Patient
+from bonta.web import queries
+from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
+from bonta.web.forms import PatientForm, SafetyFlagsForm, add_service_error
+from bonta.web.ledger import dose_ledger
+
+FLAG_ALIASES = {
+    "flags.allergies": "allergies",
+    "flags.medications": "medications",
+    "flags.conditions": "conditions",
+    "flags.infection_sites": "infection_sites",
+}
+
+
+@staff()
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    page = queries.search_patients(query, by=request.user, page=request.GET.get("page", 1))
+    return render(request, "web/patients/list.html", {"page": page, "q": query})
+
+
+@staff(action="register patients")
+def patient_new(request: HttpRequest) -> HttpResponse:
+    clinical = request.user.role in CLINICAL_WRITE
+    form_class = SafetyFlagsForm if clinical else PatientForm
+    form = form_class(request.POST or None, initial={"record_number": queries.next_record_number()})
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in PatientForm.base_fields}
+        flags = form.flags() if isinstance(form, SafetyFlagsForm) else None
+        try:
+            patient = services.create_patient(by=request.user, flags=flags, **data)
+        except InvalidInput as error:
+            add_service_error(form, error, FLAG_ALIASES)
+        else:
+            messages.success(request, f"Patient {patient.record_number} registered.")
+            return redirect("web:chart", patient_id=patient.pk)
+    status = 422 if form.is_bound else 200
+    return render(request, "web/patients/new.html", {"form": form}, status=status)
+
+
+@staff()
+def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
+    if request.user.role not in CLINICAL_READ:
+        patient = services.get_patient(patient_id, by=request.user)
+        return render(request, "web/patients/demographics.html", {"patient": patient})
+    chart = queries.patient_chart(patient_id, by=request.user)
+    today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    context = {
+        "chart": chart,
+        "patient": chart.patient,
+        "flags": standing_flags(chart.patient),
+        "ledger": dose_ledger(chart.history, today),
+        "today": today,
+    }
+    return render(request, "web/patients/chart.html", context)
+
+
+def standing_flags(patient: Patient) -> list[str]:
+    """The patient's recorded safety flags, named from the domain vocabularies."""
+    factors = load_reference("patient_factors")
+    labels = {"allergies": "Allergy: ", "conditions": "", "medications": "Medication: "}
+    names = [
+        labels[kind] + factors[kind][code]["name"]
+        for kind in labels
+        for code in getattr(patient, kind)
+        if code in factors[kind]
+    ]
+    names += [
+        n
+        for n, on in (("Pregnant", patient.pregnant), ("Breastfeeding", patient.breastfeeding))
+        if on
+    ]
+    names += [
+        f"Infection at {muscles()[m].name}" for m in patient.infection_sites if m in muscles()
+    ]
+    return names

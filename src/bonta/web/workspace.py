@@ -1,0 +1,142 @@
+"""Builds what the draft encounter screen shows: map, plan list, totals, vial, findings.
+
+Findings come from `review_plan` (the domain's safety check); this module only arranges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from bonta.accounts.models import User
+from bonta.domain.anatomy import muscles
+from bonta.domain.pathways import Pathway, Severity
+from bonta.domain.products import get_product
+from bonta.domain.protocols import protocols
+from bonta.domain.safety import Finding
+from bonta.records import services
+from bonta.records.models import Encounter, Vial
+from bonta.web import injection_map, ledger, queries
+from bonta.web.access import SIGN
+from bonta.web.plan_form import PlanState, fingerprint, volumes
+
+SEVERITY_TITLES = {
+    Severity.BLOCK: "Blocks sign-off",
+    Severity.WARN: "Warnings",
+    Severity.INFO: "For information",
+}
+
+
+def default_new_units(pathway: Pathway, product: str) -> str:
+    """Units for a newly placed point: the first template's per-site dose for this product."""
+    for protocol in protocols().values():
+        if protocol.pathway is pathway and product in protocol.units_per_site:
+            return str(protocol.units_per_site[product])
+    return ""
+
+
+def offered_protocols(encounter: Encounter) -> list[Any]:
+    way = Pathway(encounter.pathway)
+    return [p for p in protocols().values() if p.pathway is way and encounter.product in p.products]
+
+
+def initial_state(encounter: Encounter, vial: str = "") -> PlanState:
+    planned = list(encounter.plan.all())
+    state = PlanState.from_plan(
+        planned, default_new_units(Pathway(encounter.pathway), encounter.product)
+    )
+    state.vial = state.vial or vial
+    state.protocol = encounter.protocol
+    return state
+
+
+def selected_vial(state: PlanState) -> Vial | None:
+    if not state.vial:
+        return None
+    try:
+        return services.vials_with_usage().filter(pk=state.vial).first()
+    except (ValueError, ValidationError):  # a malformed id selects nothing
+        return None
+
+
+def vial_view(vial: Vial | None) -> dict[str, Any] | None:
+    if vial is None:
+        return None
+    product = get_product(vial.product)
+    deadline = ledger.reconstitution_deadline(product, vial.reconstituted_at)
+    return {
+        "vial": vial,
+        "remaining": vial.size_units - vial.drawn - vial.discarded,  # type: ignore[attr-defined]
+        "deadline": deadline,
+        "time_left": ledger.time_left(deadline, timezone.now()),
+        "window_known": product.reconstitution_window is not None,
+    }
+
+
+def plan_context(encounter: Encounter, state: PlanState) -> dict[str, Any]:
+    way = Pathway(encounter.pathway)
+    planned: dict[str, Decimal] = {}
+    by_muscle: dict[str, Decimal] = {}
+    for row in state.rows:
+        try:
+            units = Decimal(row.units)
+        except InvalidOperation:
+            continue
+        planned[row.point] = planned.get(row.point, Decimal(0)) + units
+        name = muscles()[row.muscle].name if row.muscle else row.point
+        by_muscle[name] = by_muscle.get(name, Decimal(0)) + units
+    vial = selected_vial(state)
+    return {
+        "encounter": encounter,
+        "state": state,
+        "rows": list(zip(state.rows, volumes(state.rows, vial), strict=True)),
+        "panels": injection_map.panels(planned, way),
+        "groups": injection_map.muscle_groups(planned, way),
+        "by_muscle": sorted(by_muscle.items()),
+        "total_units": sum(planned.values(), Decimal(0)),
+        "product": get_product(encounter.product),
+        "vial_info": vial_view(vial),
+    }
+
+
+def check_context(
+    encounter: Encounter, user: User, sign_values: Mapping[str, str], plan_ok: bool = True
+) -> dict[str, Any]:
+    findings, summary = services.review_plan(encounter, by=user)
+    blocks = [f for f in findings if f.severity is Severity.BLOCK]
+    return {
+        "encounter": encounter,
+        "findings_by_severity": _grouped(findings),
+        "blocks": [(f, sign_values.get(f"override_{f.code}", "")) for f in _unique(blocks)],
+        "summary": summary,
+        "fingerprint": fingerprint(list(encounter.plan.all())),
+        "can_sign": user.role in SIGN,
+        "plan_ok": plan_ok and summary.points > 0,
+    }
+
+
+def stock_context(encounter: Encounter) -> dict[str, Any]:
+    stock = queries.vials_in_stock(encounter.product)
+    return {
+        "stock": [vial_view(v) for v in stock],
+        "protocols": offered_protocols(encounter),
+    }
+
+
+def _grouped(findings: list[Finding]) -> list[tuple[str, str, list[Finding]]]:
+    return [
+        (severity.value, title, [f for f in findings if f.severity is severity])
+        for severity, title in SEVERITY_TITLES.items()
+        if any(f.severity is severity for f in findings)
+    ]
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for f in findings:
+        seen.setdefault(f.code, f)
+    return list(seen.values())

@@ -121,9 +121,10 @@ def test_reading_the_chart_is_audited(as_grey: Client, alice) -> None:
     assert event.patient_id == alice.pk
 
 
-def test_the_charts_summed_history_equals_the_safety_snapshots(alice, dr_grey) -> None:
+def test_the_charts_history_is_one_record_per_session_summed_over_its_points(
+    alice, dr_grey
+) -> None:
     from bonta.records.snapshots import patient_history
-    from bonta.web.queries import chart_history
 
     sign_cycles(alice, dr_grey, 3)
     services.record_external_administration(
@@ -136,4 +137,15 @@ def test_the_charts_summed_history_equals_the_safety_snapshots(alice, dr_grey) -
         source_system="Elsewhere",
         area="glabellar_lines",
     )
-    assert chart_history(alice.pk) == patient_history(alice.pk)
+    history = patient_history(alice.pk)
+    local = [h for h in history if h.source == "local"]
+    assert [(h.product, h.units, len(h.muscles or ())) for h in local] == [
+        *[("botox", 155, 7)] * 3,
+        ("botox_cosmetic", 20, 2),
+    ]
+    (external,) = [h for h in history if h.source == "Elsewhere"]
+    assert (external.product, external.units, external.muscles) == (
+        "dysport",
+        50,
+        frozenset({"corrugator", "procerus"}),
+    )

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -21,22 +20,19 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.audit.log import record
-from bonta.domain.pathways import Pathway
 from bonta.domain.plan import PastTreatment
 from bonta.records.models import (
     Administration,
     AdverseEvent,
     AdverseEventOutcome,
     Encounter,
-    EncounterStatus,
-    ExternalAdministration,
     Patient,
     PlannedInjection,
     Vial,
 )
 from bonta.records.services import vials_with_usage
 from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, load, require_role
-from bonta.records.snapshots import external_muscles, local_date
+from bonta.records.snapshots import patient_history
 
 PAGE_SIZE = 25
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
@@ -110,7 +106,7 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
         chart = Chart(
             patient=patient,
             encounters=list(_timeline(patient)),
-            history=chart_history(patient.pk),
+            history=patient_history(patient.pk),
             open_events=list(
                 patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
             ),
@@ -124,55 +120,6 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
             detail={"count": len(chart.encounters)},
         )
     return chart
-
-
-def chart_history(patient_id: UUID) -> tuple[PastTreatment, ...]:
-    """As `records.snapshots.patient_history`, summed in SQL per encounter, product and muscle.
-
-    Same result (one PastTreatment per signed encounter and product, plus external records),
-    about a quarter of the rows for a PREEMPT-heavy history. Belongs in records.snapshots.
-    """
-    rows = (
-        Administration.objects.filter(
-            encounter__patient_id=patient_id, encounter__status=EncounterStatus.SIGNED
-        )
-        .values_list("encounter_id", "encounter__at", "encounter__pathway", "product", "muscle")
-        .annotate(total=Sum("units"))
-        .order_by()
-    )
-    sessions: dict[tuple[UUID, str], dict[str, Any]] = {}
-    for encounter_id, at, pathway, product, muscle, units in rows:
-        session = sessions.setdefault(
-            (encounter_id, product),
-            {"at": at, "pathway": pathway, "units": Decimal(0), "muscles": set()},
-        )
-        session["units"] += units
-        session["muscles"].add(muscle)
-    local = [
-        PastTreatment(
-            on=local_date(s["at"]),
-            product=product,
-            units=s["units"],
-            pathway=Pathway(s["pathway"]),
-            muscles=frozenset(s["muscles"]),
-        )
-        for (_, product), s in sessions.items()
-    ]
-    external = [
-        _external(row) for row in ExternalAdministration.objects.filter(patient_id=patient_id)
-    ]
-    return tuple(sorted(local + external, key=lambda h: (h.on, h.product)))
-
-
-def _external(row: ExternalAdministration) -> PastTreatment:
-    return PastTreatment(
-        on=row.on,
-        product=row.product,
-        units=row.units,
-        pathway=Pathway(row.pathway),
-        muscles=external_muscles(row.area, row.muscles),
-        source=row.source_system,
-    )
 
 
 def _timeline(patient: Patient) -> QuerySet[Encounter]:

@@ -134,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, metavar="S", help="random seed (same seed, same clinic)")
     demo.add_argument("--years", type=int, metavar="Y", help="years of history")
 
-    from bonta import cli_schedule
+    from bonta import cli_diary, cli_schedule
 
+    cli_diary.add_parser(commands)
     cli_schedule.add_parser(commands)
     return parser
 

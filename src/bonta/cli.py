@@ -134,6 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, metavar="S", help="random seed (same seed, same clinic)")
     demo.add_argument("--years", type=int, metavar="Y", help="years of history")
 
+    user = command("user", "Create a staff user with a role, or change a user's role.", run_user)
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=ROLES)
+    user.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+
+    token = command("token", "Issue an API bearer token for a user (printed once).", run_token)
+    token.add_argument("username")
+    token.add_argument("--name", help="what the token is for (default: cli)")
+
     from bonta import cli_diary, cli_schedule
 
     cli_diary.add_parser(commands)
@@ -427,7 +436,20 @@ def run_demo(args: argparse.Namespace) -> int:
     return _django("bonta_demo", patients=args.patients, seed=args.seed, years=args.years)
 
 
-def _django(command: str, **options: object) -> int:
+ROLES = ("clinician", "nurse", "reception", "manager")  # bonta.accounts.models.Role
+
+
+def run_user(args: argparse.Namespace) -> int:
+    return _django(
+        "bonta_user", args.username, role=args.role, password_stdin=args.password_stdin or None
+    )
+
+
+def run_token(args: argparse.Namespace) -> int:
+    return _django("bonta_issue_token", args.username, name=args.name)
+
+
+def _django(command: str, *positional: str, **options: object) -> int:
     """Set up Django now (never at import) and run a management command.
 
     Options left unset are not passed, so the management command's own defaults apply.
@@ -439,14 +461,14 @@ def _django(command: str, **options: object) -> int:
 
     django.setup()
     try:
-        call_command(command, **{k: v for k, v in options.items() if v is not None})
+        call_command(command, *positional, **{k: v for k, v in options.items() if v is not None})
     except CommandError as error:
         print(f"bonta: {error}", file=sys.stderr)
         return EXIT_BLOCKED
     return EXIT_OK
 
 
-DJANGO_COMMANDS = (run_serve, run_demo)
+DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token)
 
 
 # ---- output --------------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""`bonta user USERNAME --role ROLE`: create a staff user (or change an existing user's role).
+
+The password is read from standard input (one line), or asked for twice on a terminal; it is
+checked by the password validators and stored with Argon2.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from bonta.accounts.models import Role, User
+
+
+class Command(BaseCommand):
+    help = "Create a staff user with a role, or change an existing user's role."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        username, role = options["username"].strip(), options["role"]
+        if not username:
+            raise CommandError("username: must not be blank")
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            existing.role = role
+            existing.save(update_fields=["role"])
+            self.stdout.write(f"{username}: role is now {role}")
+            return
+        password = self._password(options["password_stdin"])
+        user = User(username=username, role=role)
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("password: " + " ".join(error.messages)) from None
+        with transaction.atomic():
+            user.set_password(password)
+            user.save()
+        self.stdout.write(f"{username}: created with role {role}")
+
+    def _password(self, from_stdin: bool) -> str:
+        if from_stdin or not sys.stdin.isatty():
+            return sys.stdin.readline().rstrip("\n")
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Password (again): "):
+            raise CommandError("password: the two entries differ")
+        return first

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "bonta.audit",
     "bonta.records",
     "bonta.web",
+    "bonta.guide",
 ]
 
 MIDDLEWARE = [

@@ -4,5 +4,6 @@ from bonta.api.routes import api
 
 urlpatterns = [
     path("api/", api.urls),
+    path("guide/", include("bonta.guide.urls")),
     path("", include("bonta.web.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Patient guide: read-only pages for both pathways, every statement shown with its source."""

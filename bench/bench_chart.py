@@ -9,13 +9,15 @@ median ≤ 25 ms, on SQLite and PostgreSQL. The demo's first patient (BN0000001)
 
 The database is migrated and filled with `bonta demo` when it has fewer patients than asked.
 Requests go through Django's test client (the whole middleware stack, no network), signed in
-as the demo clinician; the time is measured around `client.get` / `client.post` only.
+as the demo clinician; the time is measured around `client.get` / `client.post` only. Each
+result also gives the request's number of SQL statements, counted once before timing.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -72,6 +74,16 @@ def live_check_draft(patient: object, clinician: object) -> object:
     )
 
 
+def count_queries(request: Callable[[], object]) -> int:
+    """SQL statements of one request, BEGIN/COMMIT included (not timed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        request()
+    return len(captured)
+
+
 def main() -> list[dict[str, object]]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=100_000)
@@ -110,8 +122,15 @@ def main() -> list[dict[str, object]]:
         "patients": total,
         "encounters_of_patient": patient.encounters.count(),
     }
-    chart = measure(lambda: client.get(chart_url), repeat=args.runs)
-    live = measure(lambda: client.post(plan_url, body, headers=headers), repeat=args.runs)
+
+    def get_chart() -> object:
+        return client.get(chart_url)
+
+    def post_plan() -> object:
+        return client.post(plan_url, body, headers=headers)
+
+    chart = {"queries": count_queries(get_chart), **measure(get_chart, repeat=args.runs)}
+    live = {"queries": count_queries(post_plan), **measure(post_plan, repeat=args.runs)}
     draft.plan.all().delete()  # leave the showcase patient's chart as the demo made it
     draft.delete()
     return [

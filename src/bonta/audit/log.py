@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from bonta.audit.models import AuditEvent, ChainHead
@@ -55,9 +56,9 @@ def record(
     unexpected = set(detail) - DETAIL_KEYS
     if unexpected:
         raise ValueError(f"audit detail keys not allowed: {sorted(unexpected)}")
-    head = _locked_head()
+    head_seq, head_hash = _locked_head()
     event = AuditEvent(
-        seq=head.seq + 1,
+        seq=head_seq + 1,
         at=timezone.now(),
         actor_id=getattr(actor, "pk", None),
         actor_role=getattr(actor, "role", "") or "",
@@ -66,20 +67,18 @@ def record(
         object_id=str(object_id),
         patient_id=patient_id,
         detail=detail,
-        prev_hash=head.hash,
+        prev_hash=head_hash,
     )
-    event.hash = chain_hash(head.hash, event)
-    event.save(force_insert=True)
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    event.hash = chain_hash(head_hash, event)
+    _append(event)
     return event
 
 
-def _locked_head() -> ChainHead:
-    try:
-        return ChainHead.objects.select_for_update().get(pk=1)
-    except ChainHead.DoesNotExist:
-        pass
+def _locked_head() -> tuple[int, str]:
+    """The chain head's (seq, hash), its row locked until the caller's transaction ends."""
+    found = _select_head()
+    if found is not None:
+        return found
     # First event ever (or after a test flush): create the head; a racing creator loses on
     # the primary key and then waits on the lock like everyone else.
     try:
@@ -87,7 +86,52 @@ def _locked_head() -> ChainHead:
             ChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
     except IntegrityError:
         pass
-    return ChainHead.objects.select_for_update().get(pk=1)
+    found = _select_head()
+    if found is None:
+        raise ChainHead.DoesNotExist("the audit chain head could not be created")
+    return found
+
+
+def _select_head() -> tuple[int, str] | None:
+    # Plain SQL: this runs for every audited read, and the ORM's query building costs several
+    # times the statement itself. FOR UPDATE where supported (SQLite's IMMEDIATE BEGIN already
+    # holds the database write lock), as select_for_update() would.
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    lock = (
+        f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def _append(event: AuditEvent) -> None:
+    """INSERT the event and move the head to it, in one statement where the database allows.
+
+    PostgreSQL runs the INSERT as a data-modifying WITH inside the head's UPDATE: one round
+    trip. SQLite has no DML in WITH, so it runs two statements (in-process, no round trip).
+    """
+    query = InsertQuery(AuditEvent)
+    query.insert_values(AuditEvent._meta.local_concrete_fields, [event])
+    ((insert, params),) = query.get_compiler(connection=connection).as_sql()
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH appended AS ({insert} RETURNING seq, hash) "  # noqa: S608 - ORM-built SQL
+                f"UPDATE {head} SET seq = appended.seq, hash = appended.hash "
+                f"FROM appended WHERE {head}.id = 1",
+                params,
+            )
+        else:
+            cursor.execute(insert, params)
+            cursor.execute(
+                f"UPDATE {head} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608 - table name
+                [event.seq, event.hash],
+            )
+    event._state.adding = False  # as after save(): the model now refuses further saves
+    event._state.db = connection.alias
 
 
 def canonical(event: AuditEvent) -> str:

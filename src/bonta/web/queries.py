@@ -14,8 +14,20 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from bonta.accounts.models import User
@@ -26,6 +38,7 @@ from bonta.records.models import (
     AdverseEvent,
     AdverseEventOutcome,
     Encounter,
+    EncounterStatus,
     Patient,
     PlannedInjection,
     Vial,
@@ -33,6 +46,7 @@ from bonta.records.models import (
 from bonta.records.services import vials_with_usage
 from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, load, require_role
 from bonta.records.snapshots import patient_history
+from bonta.web.templatetags.bonta import brand
 
 PAGE_SIZE = 25
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
@@ -90,10 +104,22 @@ def next_record_number() -> str:
     return f"BN{number:07d}"
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One encounter on the chart, its text formatted once here (a long history has dozens)."""
+
+    pk: UUID
+    pathway: str
+    status: str
+    status_label: str
+    date: str  # the clinic's calendar date, YYYY-MM-DD
+    what: str  # "BOTOX · 155 U" given, or "BOTOX · planned 20 U" for a draft
+
+
 @dataclass(frozen=True)
 class Chart:
     patient: Patient
-    encounters: list[Encounter]  # newest first, annotated with units given / planned
+    encounters: list[TimelineEntry]  # newest first
     history: tuple[PastTreatment, ...]
     open_events: list[AdverseEvent]
 
@@ -105,7 +131,7 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
         patient = load(Patient, patient_id, "patient")
         chart = Chart(
             patient=patient,
-            encounters=list(_timeline(patient)),
+            encounters=_timeline(patient),
             history=patient_history(patient.pk),
             open_events=list(
                 patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
@@ -122,13 +148,40 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
     return chart
 
 
-def _timeline(patient: Patient) -> QuerySet[Encounter]:
-    return (
+def _timeline(patient: Patient) -> list[TimelineEntry]:
+    """Units given for a signed encounter, planned for a draft; values, not model instances."""
+    signed = Q(status=EncounterStatus.SIGNED)
+    rows = (
         Encounter.objects.filter(patient=patient)
-        .only("id", "at", "pathway", "product", "status", "patient_id")
-        .annotate(given_units=_units(Administration), planned_units=_units(PlannedInjection))
+        .annotate(
+            units=Case(
+                When(signed, then=_units(Administration)),
+                default=_units(PlannedInjection),
+                output_field=UNITS_FIELD,
+            )
+        )
         .order_by("-at")
+        .values_list("id", "at", "pathway", "product", "status", "units")
     )
+    return [
+        TimelineEntry(
+            pk=pk,
+            pathway=pathway,
+            status=status,
+            status_label=EncounterStatus(status).label,
+            # As the date filter would: the active time zone's calendar date.
+            date=f"{timezone.localtime(at):%Y-%m-%d}",
+            what=(
+                f"{brand(product)} · {floatformat(units, '-2')} U"
+                if status == EncounterStatus.SIGNED
+                else f"{brand(product)} · planned {floatformat(units, '-2')} U"
+            ),
+        )
+        for pk, at, pathway, product, status, units in rows
+    ]
+
+
+UNITS_FIELD = DecimalField(max_digits=10, decimal_places=2)
 
 
 def _units(model: type[Administration] | type[PlannedInjection]) -> Coalesce:
@@ -139,8 +192,9 @@ def _units(model: type[Administration] | type[PlannedInjection]) -> Coalesce:
         .annotate(total=Sum("units"))
         .values("total")
     )
-    field = DecimalField(max_digits=10, decimal_places=2)
-    return Coalesce(Subquery(total, output_field=field), Value(Decimal(0)), output_field=field)
+    return Coalesce(
+        Subquery(total, output_field=UNITS_FIELD), Value(Decimal(0)), output_field=UNITS_FIELD
+    )
 
 
 # A display bound, not a rule: vials reconstituted more than a week ago are past any label

@@ -19,7 +19,7 @@ from bonta.domain.products import get_product
 from bonta.domain.protocols import protocols
 from bonta.domain.safety import Finding
 from bonta.records import services
-from bonta.records.models import Encounter, Vial
+from bonta.records.models import Encounter, PlannedInjection, Vial
 from bonta.web import injection_map, ledger, queries
 from bonta.web.access import SIGN
 from bonta.web.plan_form import PlanState, fingerprint, volumes
@@ -44,8 +44,12 @@ def offered_protocols(encounter: Encounter) -> list[Any]:
     return [p for p in protocols().values() if p.pathway is way and encounter.product in p.products]
 
 
-def initial_state(encounter: Encounter, vial: str = "") -> PlanState:
-    planned = list(encounter.plan.all())
+def initial_state(
+    encounter: Encounter, vial: str = "", planned: list[PlannedInjection] | None = None
+) -> PlanState:
+    """The form as the stored plan fills it (`planned`: that plan, if already read)."""
+    if planned is None:
+        planned = list(encounter.plan.all())
     state = PlanState.from_plan(
         planned, default_new_units(Pathway(encounter.pathway), encounter.product)
     )
@@ -104,16 +108,23 @@ def plan_context(encounter: Encounter, state: PlanState) -> dict[str, Any]:
 
 
 def check_context(
-    encounter: Encounter, user: User, sign_values: Mapping[str, str], plan_ok: bool = True
+    encounter: Encounter,
+    user: User,
+    sign_values: Mapping[str, str],
+    plan_ok: bool = True,
+    planned: list[PlannedInjection] | None = None,
 ) -> dict[str, Any]:
+    """Findings for the stored plan (`planned`: that plan, if already read) and the sign form."""
     findings, summary = services.review_plan(encounter, by=user)
+    if planned is None:
+        planned = list(encounter.plan.all())
     blocks = [f for f in findings if f.severity is Severity.BLOCK]
     return {
         "encounter": encounter,
         "findings_by_severity": _grouped(findings),
         "blocks": [(f, sign_values.get(f"override_{f.code}", "")) for f in _unique(blocks)],
         "summary": summary,
-        "fingerprint": fingerprint(list(encounter.plan.all())),
+        "fingerprint": fingerprint(planned),
         "can_sign": user.role in SIGN,
         "plan_ok": plan_ok and summary.points > 0,
     }

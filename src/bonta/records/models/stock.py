@@ -26,6 +26,9 @@ class Vial(models.Model):
             "expiry",
             "lot",
         )
+        # Stock offered on the draft screen: never reconstituted, or within the last week. Without
+        # it PostgreSQL scans every vial ever used and JIT-compiles the usage subqueries.
+        indexes = (models.Index(fields=["reconstituted_at"], name="records_vial_reconst_idx"),)
 
     def __str__(self) -> str:
         return f"vial {self.product} lot {self.lot}"

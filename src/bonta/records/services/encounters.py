@@ -269,8 +269,9 @@ def _write_plan(
         row.position = position
     PlannedInjection.objects.filter(encounter=encounter).delete()
     PlannedInjection.objects.bulk_create(rows)  # the draft is locked and checked above
-    encounter.protocol = protocol or ""
-    encounter.save(update_fields=["protocol"])
+    if encounter.protocol != (protocol or ""):  # unchanged on most edits: no UPDATE needed
+        encounter.protocol = protocol or ""
+        encounter.save(update_fields=["protocol"])
     record(
         "encounter.plan",
         actor=by,

@@ -13,7 +13,7 @@ from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.records import services
 from bonta.records.errors import Conflict, SignRefused
-from bonta.records.models import Encounter
+from bonta.records.models import Encounter, PlannedInjection
 from bonta.web import workspace
 from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, staff
 from bonta.web.forms import AddendumForm, EncounterStartForm, add_service_error
@@ -100,20 +100,24 @@ def encounter_plan(request: HttpRequest, encounter_id: str) -> HttpResponse:
         state.toggle(request.POST["toggle"])
     if request.POST.get("remove"):
         state.remove(request.POST["remove"])
-    _save_plan(request, encounter, state)
+    planned = _save_plan(request, encounter, state)
     if not is_htmx(request):
         if state.has_errors:
             return render_draft(request, encounter, state, overrides(request.POST), 422)
         return redirect("web:encounter", encounter_id=encounter.pk)
+    plan_ok = not state.has_errors
     context = {
         **workspace.plan_context(encounter, state),
-        **workspace.check_context(encounter, request.user, request.POST, not state.has_errors),
+        **workspace.check_context(encounter, request.user, request.POST, plan_ok, planned),
         "can_edit": True,
     }
     return render(request, "web/encounters/_live.html", context)
 
 
-def _save_plan(request: HttpRequest, encounter: Encounter, state: PlanState) -> None:
+def _save_plan(
+    request: HttpRequest, encounter: Encounter, state: PlanState
+) -> list[PlannedInjection] | None:
+    """Save the plan; return it as stored (read once, for the form and the fingerprint)."""
     apply = request.POST.get("action") == "apply"
     try:
         if apply:
@@ -126,8 +130,10 @@ def _save_plan(request: HttpRequest, encounter: Encounter, state: PlanState) -> 
             )
     except InvalidInput as error:
         state.refuse(error)
-        return
-    state.rows = workspace.initial_state(encounter, state.vial).rows
+        return None
+    planned = list(encounter.plan.all())
+    state.rows = workspace.initial_state(encounter, state.vial, planned).rows
+    return planned
 
 
 @staff(SIGN, "sign encounters")

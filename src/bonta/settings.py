@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bonta.web.middleware.SlidingSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -120,7 +121,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -138,7 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/login/"
 
 SESSION_COOKIE_AGE = env_int("BONTA_SESSION_IDLE_MINUTES", 15) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the idle timer restarts on each request
+# The idle timer restarts on activity: bonta.web.middleware.SlidingSessionMiddleware re-saves the
+# session at most once a minute, so the limit is never longer than this, at most 60 s shorter.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken

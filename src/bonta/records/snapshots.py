@@ -9,7 +9,7 @@ external record. The session date is the encounter's local date in the clinic's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,12 +43,21 @@ def vial_key(vial_id: UUID) -> str:
     return str(vial_id)
 
 
-def build_snapshot(encounter_id: UUID) -> Snapshot:
-    """Load everything the safety engine needs for this encounter's plan, fresh from the DB."""
-    encounter = Encounter.objects.select_related("patient").get(pk=encounter_id)
-    planned = list(
-        PlannedInjection.objects.filter(encounter_id=encounter_id).select_related("vial")
-    )
+def build_snapshot(
+    encounter_id: UUID,
+    *,
+    encounter: Encounter | None = None,
+    planned: Sequence[PlannedInjection] | None = None,
+) -> Snapshot:
+    """Load everything the safety engine needs for this encounter's plan, fresh from the DB.
+
+    A caller that has just loaded (and locked) the encounter with its patient, or the planned
+    rows with their vials, passes them in so they are not read twice.
+    """
+    if encounter is None:
+        encounter = Encounter.objects.select_related("patient").get(pk=encounter_id)
+    if planned is None:
+        planned = planned_rows(encounter_id)
     plan = Plan(
         at=encounter.at,
         pathway=Pathway(encounter.pathway),
@@ -63,6 +72,19 @@ def build_snapshot(encounter_id: UUID) -> Snapshot:
         plan=plan,
         on=local_date(encounter.at),
     )
+
+
+def planned_rows(encounter_id: UUID, *, lock_vials: bool = False) -> list[PlannedInjection]:
+    """The draft's planned injections with their vials, in plan order.
+
+    `lock_vials` takes the vials' row locks (in vial-id order, so two sign-offs drawing from
+    the same vials cannot deadlock): another patient's sign-off may draw from the same vial.
+    """
+    rows = PlannedInjection.objects.filter(encounter_id=encounter_id).select_related("vial")
+    if not lock_vials:
+        return list(rows)
+    locked = list(rows.select_for_update(of=("vial",)).order_by("vial_id", "position"))
+    return sorted(locked, key=lambda row: row.position)
 
 
 def _injection(row: PlannedInjection) -> Injection:

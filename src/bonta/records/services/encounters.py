@@ -28,6 +28,7 @@ from bonta.records.models import (
     Course,
     CourseStatus,
     Encounter,
+    EncounterStatus,
     FindingOverride,
     Patient,
     PlannedInjection,
@@ -44,7 +45,13 @@ from bonta.records.services._common import (
     required_text,
 )
 from bonta.records.services._common import pathway as parse_pathway
-from bonta.records.snapshots import PlanSummary, build_snapshot, local_date, summarise
+from bonta.records.snapshots import (
+    PlanSummary,
+    build_snapshot,
+    local_date,
+    planned_rows,
+    summarise,
+)
 
 
 @dataclass(frozen=True)
@@ -166,26 +173,32 @@ def sign_encounter(
     reasons = _override_reasons(overrides or {})
     with transaction.atomic():
         # The patient row is the lock: two sessions for one patient cannot both pass the
-        # cumulative-dose check (PostgreSQL FOR UPDATE; SQLite's IMMEDIATE BEGIN serialises).
-        Patient.objects.select_for_update().filter(pk=encounter.patient_id).first()
-        locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
+        # cumulative-dose check (PostgreSQL FOR UPDATE on patient and encounter in one
+        # statement; SQLite's IMMEDIATE BEGIN serialises writers).
+        locked = (
+            Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+        )
         if locked.is_signed:
             raise Conflict(
                 f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
                 "nothing was changed."
             )
-        # Vials too: another patient's sign-off may draw from the same vial.
-        list(Vial.objects.select_for_update().filter(planned__encounter=locked).order_by("pk"))
-        snapshot = build_snapshot(locked.pk)
+        planned = planned_rows(locked.pk, lock_vials=True)
+        snapshot = build_snapshot(locked.pk, encounter=locked, planned=planned)
         if not snapshot.plan.injections:
             raise InvalidInput("injections", "the plan has no injections to sign")
         findings = check(snapshot)
         overridden = _refuse_unoverridden_blocks(findings, reasons)
         now = timezone.now()
         _write_overrides(locked, by, overridden, reasons, now)
-        _write_administrations(locked)
-        locked.status, locked.signed_by, locked.signed_at = "signed", by, now
-        locked.save(update_fields=["status", "signed_by", "signed_at"])
+        _write_administrations(locked, planned)
+        # The draft → signed transition, guarded in SQL: exactly one row moves or none does.
+        moved = Encounter.objects.filter(pk=locked.pk, status=EncounterStatus.DRAFT).update(
+            status=EncounterStatus.SIGNED, signed_by=by, signed_at=now
+        )
+        if moved != 1:
+            raise Conflict("This encounter was signed by someone else; nothing was changed.")
+        locked.status, locked.signed_by, locked.signed_at = EncounterStatus.SIGNED, by, now
         record(
             "encounter.sign",
             actor=by,
@@ -395,8 +408,7 @@ def _write_overrides(
         )
 
 
-def _write_administrations(encounter: Encounter) -> None:
-    planned = PlannedInjection.objects.filter(encounter=encounter).select_related("vial")
+def _write_administrations(encounter: Encounter, planned: Sequence[PlannedInjection]) -> None:
     Administration.objects.bulk_create(
         Administration(
             encounter=encounter,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-from bench.common import measure, report
+from bench.common import ensure_demo_database, measure, report
 
 
 def setup_django() -> None:
@@ -32,19 +32,6 @@ def setup_django() -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-
-
-def ensure_database(patients: int) -> int:
-    from django.core.management import call_command
-
-    from bonta.records.models import Patient
-
-    call_command("migrate", interactive=False, verbosity=0)
-    have = Patient.objects.count()
-    if have < patients:
-        print(f"generating {patients - have} demo patients (once)…", flush=True)
-        call_command("bonta_demo", patients=patients - have, seed=1)
-    return Patient.objects.count()
 
 
 def live_check_draft(patient: object, clinician: object) -> object:
@@ -97,7 +84,7 @@ def main() -> list[dict[str, object]]:
     from bonta.demo import ensure_demo_users
     from bonta.records.models import Patient
 
-    total = ensure_database(args.patients)
+    total = ensure_demo_database(args.patients)
     clinician = ensure_demo_users()["clinician"]
     patient = Patient.objects.get(record_number="BN0000001")
     client = Client()

@@ -19,7 +19,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from bench.common import report
+from bench.common import ensure_demo_database, report
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bonta_bench"
 
@@ -30,19 +30,6 @@ def setup_django(url: str) -> None:
     import django
 
     django.setup()
-
-
-def ensure_database(patients: int) -> int:
-    from django.core.management import call_command
-
-    from bonta.records.models import Patient
-
-    call_command("migrate", interactive=False, verbosity=0)
-    have = Patient.objects.count()
-    if have < patients:
-        print(f"generating {patients - have} demo patients (once)…", flush=True)
-        call_command("bonta_demo", patients=patients - have, seed=7)
-    return Patient.objects.count()
 
 
 def main() -> dict[str, object]:
@@ -60,7 +47,7 @@ def main() -> dict[str, object]:
     from bonta.records.services import encounters as svc
     from bonta.records.services import vials as vial_svc
 
-    total = ensure_database(args.patients)
+    total = ensure_demo_database(args.patients)
     users = ensure_demo_users()
     clinician = users["clinician"]
     rng = random.Random(11)

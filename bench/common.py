@@ -36,3 +36,17 @@ def report(name: str, result: dict[str, Any], target: str) -> dict[str, Any]:
     (RESULTS / f"{name}.json").write_text(json.dumps(row, indent=2))
     print(json.dumps(row))
     return row
+
+
+def ensure_demo_database(patients: int, seed: int = 7) -> int:
+    """Migrate, then fill the database with `bonta demo` up to `patients` (slow only once)."""
+    from django.core.management import call_command
+
+    from bonta.records.models import Patient
+
+    call_command("migrate", interactive=False, verbosity=0)
+    have = Patient.objects.count()
+    if have < patients:
+        print(f"generating {patients - have} demo patients (once)…", flush=True)
+        call_command("bonta_demo", patients=patients - have, seed=seed)
+    return Patient.objects.count()

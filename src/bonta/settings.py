@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "bonta.records",
     "bonta.web",
     "bonta.guide",
+    "bonta.diary",
 ]
 
 MIDDLEWARE = [

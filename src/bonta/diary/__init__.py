@@ -1,0 +1,1 @@
+"""Headache diary, questionnaires and prior preventives: storage, services, population report."""

@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 
 from bench.common import report
+from bonta.domain.diary import DAY_FIELDS
 
 AS_OF = date(2025, 12, 31)
 DAYS = 365
@@ -208,23 +209,7 @@ def load_sample(folder: Path, sample: int) -> list[object]:
         f"WHERE pkey < {sample}"
     ).fetchall()
     flags = COLUMNS[5:-3]
-    by_name = [
-        "on",
-        "headache",
-        "hours",
-        "intensity",
-        "unilateral",
-        "pulsating",
-        "worse_with_activity",
-        "nausea",
-        "vomiting",
-        "photophobia",
-        "phonophobia",
-        "aura",
-        "believed_migraine",
-        "relieved_by_triptan_or_ergot",
-        "acute_medication",
-    ]
+    by_name = DAY_FIELDS
     out = []
     for r in rows:
         v = dict(zip(by_name, r[:-1], strict=True))

@@ -22,39 +22,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bonta.domain.diary import MEDICATION_CLASSES, DiaryDay, MedicationClass
+from bonta.domain.diary import DAY_FIELDS, DAY_FLAGS, MEDICATION_CLASSES, DiaryDay, MedicationClass
 from bonta.domain.errors import InvalidInput
 
-COLUMNS: tuple[str, ...] = (
-    "date",
-    "headache",
-    "hours",
-    "intensity",
-    "unilateral",
-    "pulsating",
-    "worse_with_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-    "aura",
-    "believed_migraine",
-    "relieved_by_triptan_or_ergot",
-    "acute_medication",
-)
-FLAGS: tuple[str, ...] = (
-    "headache",
-    "unilateral",
-    "pulsating",
-    "worse_with_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-    "aura",
-    "believed_migraine",
-    "relieved_by_triptan_or_ergot",
-)
+COLUMNS: tuple[str, ...] = ("date", *DAY_FIELDS[1:])
+FLAGS = DAY_FLAGS
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 HOURS = re.compile(r"\d+(\.\d+)?")
 

@@ -19,27 +19,13 @@ from functools import cache
 from django.conf import settings
 from django.db import models
 
-from bonta.domain.diary import MEDICATION_CLASSES, DiaryDay, MedicationClass
+from bonta.domain.diary import DAY_FLAGS, MEDICATION_CLASSES, DiaryDay, MedicationClass
 from bonta.records.models import Patient
 from bonta.records.models.base import uuid_pk
 
 MEDICATION_BITS: dict[MedicationClass, int] = {
     cls: 1 << i for i, cls in enumerate(MEDICATION_CLASSES)
 }  # triptan 1, ergot 2, opioid 4, simple_analgesic 8, combination_analgesic 16, gepant 32, …
-
-DAY_FLAGS: tuple[str, ...] = (
-    "headache",
-    "unilateral",
-    "pulsating",
-    "worse_with_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-    "aura",
-    "believed_migraine",
-    "relieved_by_triptan_or_ergot",
-)
 
 
 HOURS_STEP = Decimal("0.01")  # the hours column keeps 2 decimal places

@@ -38,7 +38,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bonta.diary.models import DiaryEntry
-from bonta.domain.diary import label_headache_hours
+from bonta.domain.diary import DAY_FIELDS, label_headache_hours
 from bonta.domain.pathways import Pathway
 from bonta.records.models import Encounter, EncounterStatus
 
@@ -68,23 +68,7 @@ def day_classes_sql() -> str:
     )
 
 
-DIARY_COLUMNS: tuple[str, ...] = (
-    "on",
-    "headache",
-    "hours",
-    "intensity",
-    "unilateral",
-    "pulsating",
-    "worse_with_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-    "aura",
-    "believed_migraine",
-    "relieved_by_triptan_or_ergot",
-    "acute_medication",
-)
+DIARY_COLUMNS = DAY_FIELDS
 DIARY_TYPES: dict[str, str] = {
     "patient_id": "UUID",
     "on": "DATE",

@@ -98,6 +98,27 @@ class DiaryDay:
         check_possible_day(self)
 
 
+# The yes/no fields of a diary day, in the order of the CSV format and the database columns.
+DAY_FLAGS: tuple[str, ...] = (
+    "headache",
+    "unilateral",
+    "pulsating",
+    "worse_with_activity",
+    "nausea",
+    "vomiting",
+    "photophobia",
+    "phonophobia",
+    "aura",
+    "believed_migraine",
+    "relieved_by_triptan_or_ergot",
+)
+# Every field of a diary day in that same order: date, the flags with hours and intensity
+# after `headache`, then the medicine classes.
+DAY_FIELDS: tuple[str, ...] = (
+    "on", "headache", "hours", "intensity", *DAY_FLAGS[1:], "acute_medication"
+)  # fmt: skip
+
+
 def check_possible_day(day: DiaryDay) -> None:
     """Reject a day that cannot have happened; raise InvalidInput naming the field."""
     if not isinstance(day.hours, Decimal) or not day.hours.is_finite():

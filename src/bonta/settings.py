@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "bonta.web",
     "bonta.guide",
     "bonta.diary",
+    "bonta.appointments",
 ]
 
 MIDDLEWARE = [

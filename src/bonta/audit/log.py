@@ -26,6 +26,7 @@ DETAIL_KEYS = frozenset(
         "count",
         "encounter_id",
         "fields",
+        "kind",
         "override_codes",
         "pathway",
         "product",

@@ -1,0 +1,66 @@
+"""`recall_list` for the next 30 days over a demo database.
+
+Target (issue #5): median ≤ 100 ms on SQLite and on PostgreSQL with 100k patients. Run against
+DATABASE_URL, or SQLite under BONTA_DATA_DIR when it is unset (filled with `bonta demo` on first
+use, which takes a while once):
+
+    BONTA_DATA_DIR=/tmp/bonta-bench python -m bench.bench_recall --patients 2000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bonta_recall python -m bench.bench_recall
+
+Each timed call lists the recall for a different start day in the coming month (the demo's
+history runs up to today), so the memo inside one call never serves the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+
+from bench.common import ensure_demo_database, measure, report
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bonta.settings")
+    import django
+
+    django.setup()
+
+
+def main() -> dict[str, object]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    setup_django()
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from bonta.appointments.services import recall_list
+    from bonta.demo import ensure_demo_users
+
+    total = ensure_demo_database(args.patients)
+    manager = ensure_demo_users()["clinician"]
+    today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    starts = iter(range(10**6))
+    sizes = []
+
+    def run() -> None:
+        on = today + timedelta(days=next(starts) % 30)
+        sizes.append(len(recall_list(on, args.days, by=manager)))
+
+    result = measure(run, repeat=args.runs, warmup=3)
+    result = {
+        "engine": connection.vendor,
+        "patients": total,
+        "days": args.days,
+        "median_entries": sorted(sizes)[len(sizes) // 2],
+        **result,
+    }
+    return report(f"recall_{connection.vendor}", result, "median <= 100 ms (100k patients)")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,7 @@ from bonta.web import queries
 from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
 from bonta.web.forms import PatientForm, SafetyFlagsForm, add_service_error
 from bonta.web.ledger import dose_ledger
+from bonta.web.views.diary import has_migraine_course
 
 FLAG_ALIASES = {
     "flags.allergies": "allergies",
@@ -64,6 +65,7 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
         "flags": standing_flags(chart.patient),
         "ledger": dose_ledger(chart.history, today),
         "today": today,
+        "migraine_course": has_migraine_course(chart.patient),
     }
     return render(request, "web/patients/chart.html", context)
 

@@ -66,13 +66,14 @@ def points() -> Mapping[str, Point]:
 
 
 @cache
-def _area_by_muscle(pathway: Pathway) -> Mapping[str, str]:
+def areas_by_muscle(pathway: Pathway) -> Mapping[str, str]:
+    """Muscle code → the treatment area it belongs to on this pathway."""
     return {m: a.code for a in areas().values() if a.pathway is pathway for m in a.muscles}
 
 
 def area_of(pathway: Pathway, muscle: str) -> str | None:
     """The treatment area a muscle belongs to on this pathway, if any."""
-    return _area_by_muscle(pathway).get(muscle)
+    return areas_by_muscle(pathway).get(muscle)
 
 
 def get_muscle(code: str, field: str = "muscle") -> Muscle:

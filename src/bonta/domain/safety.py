@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from bonta.domain.anatomy import area_of, areas, muscles
+from bonta.domain.anatomy import area_of, areas, areas_by_muscle, muscles
 from bonta.domain.calendar import Interval, age_on
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Severity
 from bonta.domain.plan import PastTreatment, Snapshot, VialState
-from bonta.domain.products import Product, get_product, products_for
+from bonta.domain.products import Product, all_products, get_product, products_for
 from bonta.domain.reference import load
 from bonta.domain.units import format_units
 
@@ -285,12 +285,12 @@ def _retreatment_unknown(s: Snapshot, product: Product) -> Iterable[Finding]:
 
 def multiple_products(s: Snapshot, product: Product) -> Iterable[Finding]:
     window = OTHER_PRODUCT_WINDOW
+    start, end = window.before(s.on), window.after(s.on)
     others = sorted(
         {
             h.product
             for h in s.history
-            if _unit_system(h) != product.unit_system
-            and window.before(s.on) < h.on < window.after(s.on)
+            if _unit_system(h) != product.unit_system and start < h.on < end
         }
     )
     if others:
@@ -488,13 +488,20 @@ RULES: tuple[Rule, ...] = (
 
 def _units_by_area(s: Snapshot) -> dict[str | None, Decimal]:
     totals: dict[str | None, Decimal] = defaultdict(Decimal)
+    area_by_muscle = areas_by_muscle(s.plan.pathway)
     for injection in s.plan.injections:
-        totals[area_of(s.plan.pathway, injection.muscle)] += injection.units
+        totals[area_by_muscle.get(injection.muscle)] += injection.units
     return dict(totals)
 
 
 def _unit_system(h: PastTreatment) -> str:
-    return get_product(h.product, "history.product").unit_system
+    system = _UNIT_SYSTEMS.get(h.product)
+    if system is None:
+        return get_product(h.product, "history.product").unit_system  # raises: unknown code
+    return system
+
+
+_UNIT_SYSTEMS = {code: p.unit_system for code, p in all_products().items()}
 
 
 def _brand(code: str) -> str:
@@ -508,8 +515,18 @@ def _overlaps(h: PastTreatment, planned: frozenset[str], pathway: Pathway) -> bo
 
 
 def _too_close(previous: date, session: date, interval: Interval) -> bool:
+    """Closer than `interval`, either way round (exact calendar arithmetic)."""
+    gap = abs((session - previous).days)
+    if gap > _longest_days(interval):  # cheap and exact: cannot be inside the interval
+        return False
     first, second = sorted((previous, session))
     return second < interval.after(first)
+
+
+def _longest_days(interval: Interval) -> int:
+    """An upper bound in days: a calendar month has at most 31 days."""
+    per_unit = {"days": 1, "weeks": 7, "months": 31}[interval.unit]
+    return interval.amount * per_unit
 
 
 def _factor(kind: str, code: str) -> dict[str, str]:

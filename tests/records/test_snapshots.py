@@ -115,4 +115,4 @@ def test_building_a_snapshot_takes_the_same_queries_for_any_history_length(alice
             pathway_code="cosmetic", source_system="Elsewhere",
         )  # fmt: skip
     assert len(build_snapshot(today.pk).history) == 17
-    assert _queries_for_snapshot(today.pk) == short == 6
+    assert _queries_for_snapshot(today.pk) == short == 4  # encounter, plan+vial usage, history x2

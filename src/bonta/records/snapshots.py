@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Aggregate, CharField, Sum
+from django.db.models import Aggregate, CharField, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bonta.domain.anatomy import areas
@@ -28,7 +29,6 @@ from bonta.records.models import (
     EncounterStatus,
     ExternalAdministration,
     PlannedInjection,
-    Vial,
     VialDiscard,
 )
 
@@ -63,7 +63,7 @@ def build_snapshot(
         pathway=Pathway(encounter.pathway),
         product=encounter.product,
         injections=tuple(_injection(row) for row in planned),
-        vials=vial_states({row.vial for row in planned}),
+        vials=vial_states(planned),
         protocol=encounter.protocol or None,
     )
     return Snapshot(
@@ -80,7 +80,11 @@ def planned_rows(encounter_id: UUID, *, lock_vials: bool = False) -> list[Planne
     `lock_vials` takes the vials' row locks (in vial-id order, so two sign-offs drawing from
     the same vials cannot deadlock): another patient's sign-off may draw from the same vial.
     """
-    rows = PlannedInjection.objects.filter(encounter_id=encounter_id).select_related("vial")
+    rows = (
+        PlannedInjection.objects.filter(encounter_id=encounter_id)
+        .select_related("vial")
+        .annotate(vial_drawn=_vial_usage(Administration), vial_discarded=_vial_usage(VialDiscard))
+    )
     if not lock_vials:
         return list(rows)
     locked = list(rows.select_for_update(of=("vial",)).order_by("vial_id", "position"))
@@ -165,29 +169,39 @@ def external_muscles(area: str, muscles: Iterable[str] | None) -> frozenset[str]
     return None
 
 
-def vial_states(vials: Iterable[Vial]) -> dict[str, VialState]:
-    """Each vial as it stands now: draws from signed administrations, recorded discards."""
-    vials = list(vials)
-    ids = [v.pk for v in vials]
-    drawn = _sums(Administration.objects.filter(vial_id__in=ids))
-    discarded = _sums(VialDiscard.objects.filter(vial_id__in=ids))
-    return {
-        vial_key(v.pk): VialState(
+def vial_states(planned: Iterable[PlannedInjection]) -> dict[str, VialState]:
+    """Each planned vial as it stands now: draws from signed administrations, recorded discards
+    (summed in the same query as the plan rows, see `planned_rows`)."""
+    states = {}
+    for row in planned:
+        v = row.vial
+        states[vial_key(v.pk)] = VialState(
             product=v.product,
             lot=v.lot,
             expiry=v.expiry,
             size_units=v.size_units,
             diluent_ml=v.diluent_ml,
             reconstituted_at=v.reconstituted_at,
-            units_drawn_before=drawn.get(v.pk, Decimal(0)),
-            units_discarded=discarded.get(v.pk, Decimal(0)),
+            units_drawn_before=row.vial_drawn,  # type: ignore[attr-defined]
+            units_discarded=row.vial_discarded,  # type: ignore[attr-defined]
         )
-        for v in vials
-    }
+    return states
 
 
-def _sums(rows: Any) -> dict[UUID, Decimal]:
-    return dict(rows.values("vial_id").annotate(total=Sum("units")).values_list("vial_id", "total"))
+def _vial_usage(model: type[Administration] | type[VialDiscard]) -> Coalesce:
+    """Units drawn from (or discarded from) the row's vial, as a scalar subquery."""
+    total = (
+        model.objects.filter(vial_id=OuterRef("vial_id"))
+        .order_by()
+        .values("vial_id")
+        .annotate(total=Sum("units"))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(total),
+        Value(Decimal(0)),
+        output_field=DecimalField(max_digits=8, decimal_places=2),
+    )
 
 
 @dataclass(frozen=True)

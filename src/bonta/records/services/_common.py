@@ -69,18 +69,30 @@ def pathway(value: object, field: str = "pathway") -> Pathway:
         raise InvalidInput(field, f"unknown pathway {value!r} (known: {known})") from None
 
 
+# Clinical dates live in these years; outside them the label-interval arithmetic could
+# overflow Python's date range (year 1 to 9999), and the value is a typo anyway.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def aware(value: object, field: str) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInput(field, "must be a date and time")
     if timezone.is_naive(value):
         raise InvalidInput(field, "must include a time zone (e.g. 2025-03-01T10:00:00+00:00)")
+    _plausible_year(value.year, field)
     return value
 
 
 def a_date(value: object, field: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInput(field, "must be a calendar date (YYYY-MM-DD)")
+    _plausible_year(value.year, field)
     return value
+
+
+def _plausible_year(year: int, field: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(field, f"year {year} is outside {FIRST_YEAR}–{LAST_YEAR}")
 
 
 def not_in_future(day: date, field: str) -> date:

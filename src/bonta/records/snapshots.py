@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Aggregate, CharField, DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Aggregate, CharField, Sum
 from django.utils import timezone
 
 from bonta.domain.anatomy import areas
@@ -31,6 +30,7 @@ from bonta.records.models import (
     PlannedInjection,
     VialDiscard,
 )
+from bonta.records.models.base import units_total
 
 
 def local_date(at: datetime) -> date:
@@ -83,7 +83,10 @@ def planned_rows(encounter_id: UUID, *, lock_vials: bool = False) -> list[Planne
     rows = (
         PlannedInjection.objects.filter(encounter_id=encounter_id)
         .select_related("vial")
-        .annotate(vial_drawn=_vial_usage(Administration), vial_discarded=_vial_usage(VialDiscard))
+        .annotate(
+            vial_drawn=units_total(Administration, "vial_id", "vial_id"),
+            vial_discarded=units_total(VialDiscard, "vial_id", "vial_id"),
+        )
     )
     if not lock_vials:
         return list(rows)
@@ -186,22 +189,6 @@ def vial_states(planned: Iterable[PlannedInjection]) -> dict[str, VialState]:
             units_discarded=row.vial_discarded,  # type: ignore[attr-defined]
         )
     return states
-
-
-def _vial_usage(model: type[Administration] | type[VialDiscard]) -> Coalesce:
-    """Units drawn from (or discarded from) the row's vial, as a scalar subquery."""
-    total = (
-        model.objects.filter(vial_id=OuterRef("vial_id"))
-        .order_by()
-        .values("vial_id")
-        .annotate(total=Sum("units"))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(total),
-        Value(Decimal(0)),
-        output_field=DecimalField(max_digits=8, decimal_places=2),
-    )
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import (
     Case,
-    DecimalField,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
@@ -43,6 +36,7 @@ from bonta.records.models import (
     PlannedInjection,
     Vial,
 )
+from bonta.records.models.base import UNITS_TOTAL_FIELD, units_total
 from bonta.records.services import vials_with_usage
 from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, load, require_role
 from bonta.records.snapshots import patient_history
@@ -155,9 +149,9 @@ def _timeline(patient: Patient) -> list[TimelineEntry]:
         Encounter.objects.filter(patient=patient)
         .annotate(
             units=Case(
-                When(signed, then=_units(Administration)),
-                default=_units(PlannedInjection),
-                output_field=UNITS_FIELD,
+                When(signed, then=units_total(Administration, "encounter_id", "pk")),
+                default=units_total(PlannedInjection, "encounter_id", "pk"),
+                output_field=UNITS_TOTAL_FIELD,
             )
         )
         .order_by("-at")
@@ -179,22 +173,6 @@ def _timeline(patient: Patient) -> list[TimelineEntry]:
         )
         for pk, at, pathway, product, status, units in rows
     ]
-
-
-UNITS_FIELD = DecimalField(max_digits=10, decimal_places=2)
-
-
-def _units(model: type[Administration] | type[PlannedInjection]) -> Coalesce:
-    total = (
-        model.objects.filter(encounter_id=OuterRef("pk"))
-        .order_by()
-        .values("encounter_id")
-        .annotate(total=Sum("units"))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(total, output_field=UNITS_FIELD), Value(Decimal(0)), output_field=UNITS_FIELD
-    )
 
 
 # A display bound, not a rule: vials reconstituted more than a week ago are past any label

@@ -6,8 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bonta.accounts.models import User
@@ -17,6 +16,7 @@ from bonta.domain.errors import InvalidInput
 from bonta.domain.products import get_product
 from bonta.records.errors import Conflict
 from bonta.records.models import Administration, Vial, VialDiscard
+from bonta.records.models.base import units_total
 from bonta.records.services._common import (
     CLINICAL_READ,
     CLINICAL_WRITE,
@@ -104,25 +104,14 @@ def discard_from_vial(
 def vials_with_usage() -> QuerySet[Vial]:
     """Vials annotated with units_drawn / units_discarded, in one query for any number."""
     return Vial.objects.annotate(
-        drawn=_sum_of(Administration), discarded=_sum_of(VialDiscard)
+        drawn=units_total(Administration, "vial_id", "pk"),
+        discarded=units_total(VialDiscard, "vial_id", "pk"),
     ).order_by("expiry", "lot")
 
 
 def list_vials(*, by: User) -> list[Vial]:
     require_role(by, STOCK_ROLES, "view vials")
     return list(vials_with_usage())
-
-
-def _sum_of(model: type[Administration] | type[VialDiscard]) -> Coalesce:
-    total = (
-        model.objects.filter(vial_id=OuterRef("pk"))
-        .order_by()
-        .values("vial_id")
-        .annotate(total=Sum("units"))
-        .values("total")
-    )
-    field = DecimalField(max_digits=10, decimal_places=2)
-    return Coalesce(Subquery(total, output_field=field), Value(Decimal(0)), output_field=field)
 
 
 def _diluent(vial: Vial, diluent_ml: Decimal | str | int) -> Decimal:

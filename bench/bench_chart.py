@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from datetime import timedelta
-from decimal import Decimal
 
-from bench.common import ensure_demo_database, measure, report
+from bench.common import ensure_demo_database, glabellar_draft, measure, report
 
 
 def setup_django() -> None:
@@ -32,33 +30,6 @@ def setup_django() -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-
-
-def live_check_draft(patient: object, clinician: object) -> object:
-    """A glabellar draft for the showcase patient, from a fresh reconstituted vial."""
-    from django.utils import timezone
-
-    from bonta.records import services
-
-    now = timezone.now()
-    vial = services.register_vial(
-        by=clinician,
-        product="botox_cosmetic",
-        lot="BENCH-CHART",
-        expiry=(now + timedelta(days=300)).date(),
-        size_units=Decimal(100),
-        diluent_ml=Decimal("2.5"),
-        reconstituted_at=now - timedelta(minutes=5),
-    )
-    return services.open_encounter(
-        patient,
-        by=clinician,
-        pathway="cosmetic",
-        product="botox_cosmetic",
-        at=now,
-        protocol="glabellar_lines",
-        vial=vial.pk,
-    )
 
 
 def count_queries(request: Callable[[], object]) -> int:
@@ -92,7 +63,7 @@ def main() -> list[dict[str, object]]:
     chart_url = f"/patients/{patient.pk}/"
     assert client.get(chart_url).status_code == 200
 
-    draft = live_check_draft(patient, clinician)
+    draft = glabellar_draft(patient, clinician, "BENCH-CHART")
     plan = [(p.point, str(p.units)) for p in draft.plan.all()]
     body = {
         "point": [p for p, _ in plan],

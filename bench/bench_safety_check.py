@@ -10,23 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bench.common import measure, report
+from bonta.domain.anatomy import areas
 from bonta.domain.pathways import Pathway, Side
 from bonta.domain.plan import Injection, PastTreatment, PatientState, Plan, Snapshot, VialState
 from bonta.domain.protocols import expand, get_protocol
 from bonta.domain.safety import check
 
 SESSION = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-PREEMPT_MUSCLES = frozenset(
-    {
-        "frontalis",
-        "corrugator",
-        "procerus",
-        "occipitalis",
-        "temporalis",
-        "trapezius",
-        "cervical_paraspinal",
-    }
-)
+PREEMPT_MUSCLES = areas()["chronic_migraine"].muscles
 
 
 def ten_years_of_history() -> tuple[PastTreatment, ...]:

@@ -16,10 +16,8 @@ import os
 import random
 import statistics
 import time
-from datetime import timedelta
-from decimal import Decimal
 
-from bench.common import ensure_demo_database, report
+from bench.common import ensure_demo_database, glabellar_draft, report
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bonta_bench"
 
@@ -40,12 +38,10 @@ def main() -> dict[str, object]:
     setup_django(os.environ.get("DATABASE_URL", DEFAULT_URL))
 
     from django.db import connection
-    from django.utils import timezone
 
     from bonta.demo import ensure_demo_users
     from bonta.records.models import Course, Patient
     from bonta.records.services import encounters as svc
-    from bonta.records.services import vials as vial_svc
 
     total = ensure_demo_database(args.patients)
     users = ensure_demo_users()
@@ -55,28 +51,9 @@ def main() -> dict[str, object]:
         Course.objects.filter(pathway="cosmetic").values_list("patient_id", flat=True)[:20000]
     )
     samples = []
-    now = timezone.now()
     for n in range(args.runs):
         patient = Patient.objects.get(pk=rng.choice(ids))
-        vial = vial_svc.register_vial(
-            by=clinician,
-            product="botox_cosmetic",
-            lot=f"BENCH{n:05d}",
-            expiry=(now + timedelta(days=300)).date(),
-            size_units=Decimal(100),
-        )
-        vial_svc.reconstitute_vial(
-            vial, by=clinician, diluent_ml=Decimal("2.5"), at=now - timedelta(minutes=5)
-        )
-        encounter = svc.open_encounter(
-            patient,
-            by=clinician,
-            pathway="cosmetic",
-            product="botox_cosmetic",
-            at=now,
-            protocol="glabellar_lines",
-            vial=vial.pk,
-        )
+        encounter = glabellar_draft(patient, clinician, f"BENCH{n:05d}")
         blocks = [f.code for f in svc.check_plan(encounter, by=clinician) if f.severity == "block"]
         overrides = {code: "benchmark: synthetic history" for code in blocks}
         start = time.perf_counter_ns()

@@ -50,3 +50,33 @@ def ensure_demo_database(patients: int, seed: int = 7) -> int:
         print(f"generating {patients - have} demo patients (once)…", flush=True)
         call_command("bonta_demo", patients=patients - have, seed=seed)
     return Patient.objects.count()
+
+
+def glabellar_draft(patient: Any, clinician: Any, lot: str) -> Any:
+    """A cosmetic glabellar draft from a fresh vial reconstituted 5 minutes ago (untimed)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from bonta.records import services
+
+    now = timezone.now()
+    vial = services.register_vial(
+        by=clinician,
+        product="botox_cosmetic",
+        lot=lot,
+        expiry=(now + timedelta(days=300)).date(),
+        size_units=Decimal(100),
+        diluent_ml=Decimal("2.5"),
+        reconstituted_at=now - timedelta(minutes=5),
+    )
+    return services.open_encounter(
+        patient,
+        by=clinician,
+        pathway="cosmetic",
+        product="botox_cosmetic",
+        at=now,
+        protocol="glabellar_lines",
+        vial=vial.pk,
+    )

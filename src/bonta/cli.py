@@ -9,7 +9,6 @@ so tests call it in-process.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,6 +22,7 @@ from bonta.domain.products import Product, all_products
 from bonta.domain.protocols import Protocol, expand, get_protocol, protocols
 from bonta.domain.reference import load
 from bonta.domain.units import format_units
+from bonta.exactjson import dumps
 
 EXIT_OK = 0
 EXIT_BLOCKED = 1  # check: a finding blocks; serve/demo: the command failed
@@ -40,7 +40,7 @@ exit codes:
 The plan-file format is described in docs/plan-format.md.
 """
 
-Json = Any  # what `_dumps` writes: dict, list, str, int, bool, None and Decimal
+Json = Any  # what `exactjson.dumps` writes: dict, list, str, int, bool, None and Decimal
 
 
 # ---- entry point ---------------------------------------------------------------------------
@@ -475,25 +475,7 @@ DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token)
 
 
 def _print_json(value: Json) -> None:
-    sys.stdout.write(_dumps(value) + "\n")
-
-
-def _dumps(value: Json, level: int = 0) -> str:
-    """JSON with Decimals written as exact numbers (155, 2.5), never through a float."""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    inner = "\n" + "  " * (level + 1)
-    outer = "\n" + "  " * level
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        items = (f"{json.dumps(str(k))}: {_dumps(v, level + 1)}" for k, v in value.items())
-        return "{" + inner + ("," + inner).join(items) + outer + "}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        return "[" + inner + ("," + inner).join(_dumps(v, level + 1) for v in value) + outer + "]"
-    return json.dumps(value)
+    sys.stdout.write(dumps(value) + "\n")
 
 
 def _print_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:

@@ -8,16 +8,14 @@ line on stderr naming the line and field, 3 an internal error). No traceback is 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from bonta.diary_csv import read_diary_csv
 from bonta.domain.diary_summary import DiarySummary, summarize, summary_as_dict
 from bonta.domain.errors import DomainError, InvalidInput
+from bonta.exactjson import dumps
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -95,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_BUG
     if args.json:
-        sys.stdout.write(dumps(summary_as_dict(result)) + "\n")
+        # Percentages keep their computed form (30.0), not normalised away.
+        sys.stdout.write(dumps(summary_as_dict(result), normalize=False, ascii_only=False) + "\n")
     else:
         _print_text(result)
     return EXIT_OK
@@ -149,24 +148,6 @@ def _failed_preventives(value: str | None) -> int | None:
 
 
 # ---- output ------------------------------------------------------------------------------------
-
-
-def dumps(value: Any, level: int = 0) -> str:
-    """JSON with Decimals written as exact numbers (30.0, 14), never through a float."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    inner = "\n" + "  " * (level + 1)
-    outer = "\n" + "  " * level
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        items = (f"{json.dumps(str(k))}: {dumps(v, level + 1)}" for k, v in value.items())
-        return "{" + inner + ("," + inner).join(items) + outer + "}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        return "[" + inner + ("," + inner).join(dumps(v, level + 1) for v in value) + outer + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _print_text(s: DiarySummary) -> None:

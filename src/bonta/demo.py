@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,7 +25,6 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from bonta.accounts.models import Role
-from bonta.domain.anatomy import points as point_table
 from bonta.domain.dilution import volume_ml
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import Injection
@@ -113,7 +111,8 @@ VIALS = {
     "daxxify": (Decimal(100), Decimal("1.25")),
     "letybo": (Decimal(100), Decimal("2.5")),
 }
-PLATYSMA_POINTS = ["platysma_upper_r", "platysma_lower_r", "platysma_upper_l", "platysma_lower_l"]
+# No platysma sessions: the label gives only totals, and the reference does not verify a
+# per-site split (clinical-reference §2.2), so the demo does not make one up.
 CM_EVENTS = ["neck_pain", "neck_pain", "eyelid_ptosis", "other"]
 COSMETIC_EVENTS = ["bruising", "bruising", "swelling", "eyelid_ptosis", "brow_ptosis"]
 
@@ -258,8 +257,6 @@ class _Clinic:
             return expand(get_protocol("lateral_canthal_lines"), product)
         if product == "botox_cosmetic":
             roll = rng.random()
-            if roll < 0.05:
-                return tuple(_points(PLATYSMA_POINTS, Decimal("6.5")))
             template = "forehead_and_glabellar_lines" if roll < 0.45 else "glabellar_lines"
             plan = expand(get_protocol(template), product)
             if rng.random() < 0.4:
@@ -404,12 +401,6 @@ def _hex(row: tuple[Any, ...], uuid_columns: list[int]) -> tuple[Any, ...]:
 @cache
 def _volume(units: Decimal, size: Decimal, diluent: Decimal) -> Decimal:
     return volume_ml(units, size, diluent)
-
-
-def _points(codes: list[str], units: Decimal) -> Iterator[Injection]:
-    table = point_table()
-    for code in codes:
-        yield Injection(table[code].muscle, table[code].side, units, point=code)
 
 
 def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:

@@ -26,7 +26,7 @@ from bonta.domain.pathways import Pathway, Side
 from bonta.domain.plan import Injection, PastTreatment, PatientState, Plan, Snapshot, VialState
 from bonta.domain.products import get_product
 from bonta.domain.protocols import expand, get_protocol
-from bonta.domain.reference import load
+from bonta.domain.reference import FACTOR_NOUN, load
 
 T = TypeVar("T")
 D = TypeVar("D", date, datetime)
@@ -241,13 +241,10 @@ def _factors(data: object, kind: str) -> frozenset[str]:
         code = _string(value, field)
         if code not in known:
             raise InvalidInput(
-                field, f"unknown {_SINGULAR[kind]} {code!r} (known: {', '.join(sorted(known))})"
+                field, f"unknown {FACTOR_NOUN[kind]} {code!r} (known: {', '.join(sorted(known))})"
             )
         codes.add(code)
     return frozenset(codes)
-
-
-_SINGULAR = {"conditions": "condition", "allergies": "allergy", "medications": "medication"}
 
 
 def _past_treatment(data: object, field: str) -> PastTreatment:

@@ -100,3 +100,9 @@ def test_reading_a_patient_is_audited_with_ids_only(alice, rita_reception):
 def test_an_unknown_patient_is_not_found(dr_grey):
     with pytest.raises(NotFound):
         services.get_patient("not-a-uuid", by=dr_grey)
+
+
+def test_an_unknown_allergy_is_named_in_good_english(alice, dr_grey):
+    with pytest.raises(InvalidInput) as refused:
+        services.update_patient_flags(alice, by=dr_grey, flags={"allergies": ["peanuts"]})
+    assert refused.value.reason.startswith("unknown allergy 'peanuts'")

@@ -14,3 +14,7 @@ REFERENCE_DIR = Path(__file__).with_name("reference")
 def load(name: str) -> dict[str, Any]:
     with (REFERENCE_DIR / f"{name}.toml").open("rb") as handle:
         return tomllib.load(handle)
+
+
+# The one-item names of the patient-factor kinds, for messages ("unknown allergy 'x'").
+FACTOR_NOUN = {"allergies": "allergy", "conditions": "condition", "medications": "medication"}

@@ -27,7 +27,7 @@ from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Severity
 from bonta.domain.plan import PastTreatment, Snapshot, VialState
 from bonta.domain.products import Product, all_products, get_product, products_for
-from bonta.domain.reference import load
+from bonta.domain.reference import FACTOR_NOUN, load
 from bonta.domain.units import format_units
 
 CODES: dict[str, Severity] = {
@@ -533,5 +533,5 @@ def _factor(kind: str, code: str) -> dict[str, str]:
     try:
         factor: dict[str, str] = load("patient_factors")[kind][code]
     except KeyError:
-        raise InvalidInput(f"patient.{kind}", f"unknown {kind[:-1]} {code!r}") from None
+        raise InvalidInput(f"patient.{kind}", f"unknown {FACTOR_NOUN[kind]} {code!r}") from None
     return factor

@@ -14,6 +14,7 @@ from bonta.accounts.models import User
 from bonta.audit.log import record
 from bonta.domain.anatomy import get_muscle
 from bonta.domain.errors import InvalidInput
+from bonta.domain.reference import FACTOR_NOUN
 from bonta.domain.reference import load as load_reference
 from bonta.records.models import Patient
 from bonta.records.services._common import (
@@ -153,7 +154,7 @@ def _factor_codes(kind: str, codes: Iterable[str]) -> list[str]:
         if code not in known:
             raise InvalidInput(
                 f"flags.{kind}[{index}]",
-                f"unknown {kind[:-1]} {code!r} (known: {', '.join(sorted(known))})",
+                f"unknown {FACTOR_NOUN[kind]} {code!r} (known: {', '.join(sorted(known))})",
             )
     return sorted(set(codes))
 

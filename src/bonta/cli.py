@@ -143,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--name", help="what the token is for (default: cli)")
 
+    worker = command(
+        "worker", "Send appointment reminder e-mails (needs BONTA_SMTP_*; see README).", run_worker
+    )
+    worker.add_argument("--until-idle", action="store_true", help="exit when nothing is left")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--batch", type=int, help="reminders claimed at a time (default 20)")
+    worker.add_argument("--status", action="store_true", help="print the outbox state as JSON")
+
     from bonta import cli_diary, cli_schedule
 
     cli_diary.add_parser(commands)
@@ -449,6 +457,16 @@ def run_token(args: argparse.Namespace) -> int:
     return _django("bonta_issue_token", args.username, name=args.name)
 
 
+def run_worker(args: argparse.Namespace) -> int:
+    return _django(
+        "bonta_worker",
+        until_idle=args.until_idle or None,
+        once=args.once or None,
+        batch=args.batch,
+        status=args.status or None,
+    )
+
+
 def _django(command: str, *positional: str, **options: object) -> int:
     """Set up Django now (never at import) and run a management command.
 
@@ -468,7 +486,7 @@ def _django(command: str, *positional: str, **options: object) -> int:
     return EXIT_OK
 
 
-DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token)
+DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token, run_worker)
 
 
 # ---- output --------------------------------------------------------------------------------

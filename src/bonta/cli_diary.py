@@ -67,7 +67,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     summarize_.add_argument(
         "--overuse-managed",
         action="store_true",
-        help="a clinician confirms medication overuse is appropriately managed",
+        help="a clinician confirms medication overuse is appropriately managed (NICE TA260 "
+        "1.1); without it the criterion is 'not recorded' and initiation not evaluable",
     )
     summarize_.add_argument(
         "--as-of",

@@ -25,6 +25,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from bonta.accounts.models import Role
+from bonta.appointments import demo as appointments_demo
+from bonta.consent import demo as consent_demo
+from bonta.consent.models import Consent
+from bonta.cosmetic import demo as cosmetic_demo
 from bonta.domain.dilution import volume_ml
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import Injection
@@ -129,6 +133,31 @@ def ensure_demo_users() -> dict[str, Any]:
     return users
 
 
+DEMO_PORTAL_USERNAME = "patient"  # the showcase patient's portal login (bonta.portal)
+SHOWCASE_RECORD_NUMBER = "BN0000001"
+
+
+def ensure_demo_portal_account() -> str | None:
+    """Give the showcase patient a portal login, once; its username, or None without one."""
+    from bonta.portal.models import PortalAccount
+
+    patient = Patient.objects.filter(record_number=SHOWCASE_RECORD_NUMBER).first()
+    if patient is None:
+        return None
+    account = PortalAccount.objects.select_related("user").filter(patient=patient).first()
+    if account is not None:
+        return str(account.user.username)
+    User = get_user_model()
+    if User.objects.filter(username=DEMO_PORTAL_USERNAME).exists():
+        return None  # the name is taken by someone else: leave it alone
+    with transaction.atomic():
+        user = User.objects.create_user(
+            DEMO_PORTAL_USERNAME, password=DEMO_PASSWORD, role=Role.PATIENT
+        )
+        PortalAccount.objects.create(user=user, patient=patient)
+    return DEMO_PORTAL_USERNAME
+
+
 @dataclass
 class _Batch:
     """Rows for a chunk of patients, inserted together in one transaction."""
@@ -141,6 +170,9 @@ class _Batch:
     administrations: list[tuple[Any, ...]] = field(default_factory=list)  # see _ADMIN_COLUMNS
     adverse_events: list[AdverseEvent] = field(default_factory=list)
     external: list[ExternalAdministration] = field(default_factory=list)
+    cosmetic_outcomes: list[Any] = field(default_factory=list)  # bonta.cosmetic.demo
+    appointments: list[Any] = field(default_factory=list)  # bonta.appointments.demo
+    consents: list[tuple[Any, ...]] = field(default_factory=list)  # consent_demo.COLUMNS
 
     def save(self) -> None:
         with transaction.atomic():
@@ -151,6 +183,9 @@ class _Batch:
             for rows in (self.discards, self.adverse_events, self.external):
                 if rows:
                     type(rows[0]).objects.bulk_create(rows, batch_size=2000)
+            _insert_rows(Consent, consent_demo.COLUMNS, self.consents)
+            cosmetic_demo.save(self.cosmetic_outcomes)
+            appointments_demo.save(self.appointments)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -160,6 +195,9 @@ class _Batch:
             "vials": len(self.vials),
             "adverse events": len(self.adverse_events),
             "external records": len(self.external),
+            "cosmetic assessments and wear-off reports": len(self.cosmetic_outcomes),
+            "appointments": len(self.appointments),
+            "consents": len(self.consents),
         }
 
 
@@ -173,6 +211,10 @@ class _Clinic:
         self.neurologist = users["neurologist"]
         self.nurse = users["nurse"]
         self.lot_serial = 0
+        self.outcomes_rng = random.Random(seed + 1)  # its own stream: the clinic's stays as it was
+        self.consent_documents = consent_demo.current_documents()
+        self.consented_at = timezone.now()
+        self.calendar = appointments_demo.Calendar(seed + 2, today, self.nurse)  # own stream too
 
     def patient(self, number: int, batch: _Batch, showcase: bool = False) -> None:
         rng = self.rng
@@ -196,6 +238,11 @@ class _Clinic:
             self.migraine_course(patient, batch, showcase)
         if cosmetic:
             self.cosmetic_course(patient, batch, showcase, alongside_migraine=migraine)
+        # Signed consents for each pathway treated (and photographs, for cosmetic patients).
+        kinds = ["chronic_migraine"] * migraine + ["cosmetic", "photography"] * cosmetic
+        batch.consents += consent_demo.rows(
+            patient, kinds, self.consent_documents, self.nurse, self.consented_at
+        )
         if rng.random() < 0.03:
             batch.external.append(
                 ExternalAdministration(
@@ -231,6 +278,8 @@ class _Clinic:
                 patient, course, batch, day, "botox", injections, self.neurologist, CM_EVENTS
             )
             day += timedelta(weeks=12, days=rng.choice([0, 0, 1, 3, 7, 14]))
+        cm = Pathway.CHRONIC_MIGRAINE
+        batch.appointments += self.calendar.next_visit(patient, cm, day, self.neurologist)
 
     def cosmetic_course(
         self, patient: Patient, batch: _Batch, showcase: bool, alongside_migraine: bool
@@ -240,14 +289,22 @@ class _Clinic:
         course = Course(patient=patient, pathway=Pathway.COSMETIC.value, started_on=day)
         batch.courses.append(course)
         product = "botox_cosmetic" if alongside_migraine else _weighted(rng, COSMETIC_PRODUCTS)
+        sessions = []
         while day < self.today - timedelta(days=1):
             plan = self.cosmetic_plan(product, alongside_migraine)
             self.session(patient, course, batch, day, product, plan, self.injector, COSMETIC_EVENTS)
+            sessions.append((batch.encounters[-1], plan))
             if not showcase and rng.random() < 0.3:
                 break  # patients drift away
             if rng.random() < 0.1 and not alongside_migraine:
                 product = _weighted(rng, COSMETIC_PRODUCTS)
             day += timedelta(days=rng.randint(100, 200))
+        batch.cosmetic_outcomes += cosmetic_demo.course_outcomes(
+            self.outcomes_rng, sessions, by=self.nurse, today=self.today, showcase=showcase
+        )
+        cosmetic = Pathway.COSMETIC
+        batch.appointments += self.calendar.next_visit(patient, cosmetic, day, self.injector)
+        batch.appointments += self.calendar.review(patient, [e for e, _ in sessions], self.nurse)
 
     def cosmetic_plan(self, product: str, alongside_migraine: bool) -> tuple[Injection, ...]:
         rng = self.rng
@@ -302,6 +359,7 @@ class _Clinic:
         )
         batch.vials.append(vial)
         batch.encounters.append(encounter)
+        batch.appointments += self.calendar.attended(patient, encounter)
         total = Decimal(0)
         for position, injection in enumerate(injections):
             total += injection.units

@@ -8,6 +8,10 @@ BONTA_DEBUG      "1"/"0" (default 0)
 BONTA_ALLOWED_HOSTS  comma-separated (default 127.0.0.1,localhost)
 BONTA_TIME_ZONE  the clinic's time zone; diary days and session dates are local (default UTC)
 BONTA_SESSION_IDLE_MINUTES  automatic log-off after inactivity (default 15)
+BONTA_SMTP_*, BONTA_CLINIC_NAME/ADDRESS/PHONE, BONTA_PUBLIC_URL, BONTA_REMINDER_*
+                 reminder e-mail (`bonta worker`): the block at the end, bonta/reminders/config.py
+BONTA_CLINIC_HOURS  opening hours framing the appointments calendar, local whole hours "8-19"
+                 (default 8-19; clinic policy, not a clinical rule)
 """
 
 from __future__ import annotations
@@ -76,6 +80,11 @@ INSTALLED_APPS = [
     "bonta.guide",
     "bonta.diary",
     "bonta.appointments",
+    "bonta.reminders",
+    "bonta.consent",
+    "bonta.cosmetic",
+    "bonta.portal",
+    "bonta.photos",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +159,20 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+
+def _clinic_hours(raw: str) -> tuple[int, int]:
+    opens, _, closes = raw.partition("-")
+    try:
+        hours = int(opens), int(closes)
+    except ValueError:
+        raise ImproperlyConfigured(f"BONTA_CLINIC_HOURS must look like 8-19, not {raw!r}") from None
+    if not 0 <= hours[0] < hours[1] <= 24:
+        raise ImproperlyConfigured(f"BONTA_CLINIC_HOURS must be 0 <= opens < closes <= 24: {raw!r}")
+    return hours
+
+
+CLINIC_HOURS = _clinic_hours(os.environ.get("BONTA_CLINIC_HOURS") or "8-19")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("BONTA_TIME_ZONE", "UTC")
 USE_I18N = False
@@ -175,3 +198,20 @@ NINJA_PAGINATION_PER_PAGE = 50
 # collectstatic step for a clinic server).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Appointment reminders (bonta.reminders; validated by its system checks). The web app needs
+# none of these; `bonta worker` refuses to start without BONTA_SMTP_HOST and BONTA_SMTP_FROM.
+BONTA_SMTP_HOST = os.environ.get("BONTA_SMTP_HOST", "")
+BONTA_SMTP_PORT = env_int("BONTA_SMTP_PORT", 587)
+BONTA_SMTP_USER = os.environ.get("BONTA_SMTP_USER", "")
+BONTA_SMTP_PASSWORD = os.environ.get("BONTA_SMTP_PASSWORD", "")
+BONTA_SMTP_TLS = os.environ.get("BONTA_SMTP_TLS", "starttls")  # starttls | tls | none
+BONTA_SMTP_TIMEOUT = env_int("BONTA_SMTP_TIMEOUT", 30)
+BONTA_SMTP_FROM = os.environ.get("BONTA_SMTP_FROM", "")
+BONTA_CLINIC_NAME = os.environ.get("BONTA_CLINIC_NAME", "Bonta clinic")
+BONTA_CLINIC_ADDRESS = os.environ.get("BONTA_CLINIC_ADDRESS", "")
+BONTA_CLINIC_PHONE = os.environ.get("BONTA_CLINIC_PHONE", "")
+BONTA_PUBLIC_URL = os.environ.get("BONTA_PUBLIC_URL", "http://127.0.0.1:8000")
+BONTA_REMINDER_HOURS_BEFORE = env_int("BONTA_REMINDER_HOURS_BEFORE", 48)  # clinic policy
+BONTA_REMINDER_LEASE_SECONDS = env_int("BONTA_REMINDER_LEASE_SECONDS", 300)
+BONTA_REMINDER_MAX_ATTEMPTS = env_int("BONTA_REMINDER_MAX_ATTEMPTS", 5)

@@ -5,5 +5,11 @@ from bonta.api.routes import api
 urlpatterns = [
     path("api/", api.urls),
     path("guide/", include("bonta.guide.urls")),
+    path("portal/", include("bonta.portal.urls")),
+    path("photos/", include("bonta.photos.urls")),
+    path("appointments/", include("bonta.appointments.urls")),
+    path("reminders/", include("bonta.reminders.urls")),
+    path("cosmetic/", include("bonta.cosmetic.urls")),
+    path("consent/", include("bonta.consent.urls")),
     path("", include("bonta.web.urls")),
 ]

@@ -31,6 +31,8 @@ def test_every_write_and_chart_read_leaves_an_event_in_an_unbroken_chain(
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions == [
         "patient.create",
+        "consent.sign",  # make_patient: current consent for both pathways
+        "consent.sign",
         "patient.update_flags",
         "vial.register",
         "encounter.open",
@@ -40,7 +42,7 @@ def test_every_write_and_chart_read_leaves_an_event_in_an_unbroken_chain(
         "encounter.amend",
         "encounter.read",
     ]
-    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 10))
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 12))
     assert verify_chain() is None
 
 
@@ -81,7 +83,7 @@ def test_a_rolled_back_change_leaves_no_event(dr_grey):
 
 
 def test_events_refuse_update_and_delete_through_the_orm(alice):
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(seq=1)
     event.action = "patient.nothing"
     with pytest.raises(AuditLogIsAppendOnly):
         event.save()
@@ -91,7 +93,7 @@ def test_events_refuse_update_and_delete_through_the_orm(alice):
         AuditEvent.objects.filter(seq=1).update(action="x")
     with pytest.raises(AuditLogIsAppendOnly):
         AuditEvent.objects.all().delete()
-    assert AuditEvent.objects.get().action == "patient.create"
+    assert AuditEvent.objects.get(seq=1).action == "patient.create"
 
 
 @pytest.mark.postgres
@@ -102,7 +104,7 @@ def test_postgresql_itself_refuses_to_change_or_remove_an_event(alice):
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             connection.cursor().execute(sql)
-    assert AuditEvent.objects.get().action == "patient.create"
+    assert AuditEvent.objects.get(seq=1).action == "patient.create"
 
 
 def _tamper(sql: str, params: list[object]) -> None:

@@ -327,6 +327,15 @@ def test_the_report_of_an_empty_clinic_is_empty(db, tmp_path):
         "patients": 0,
         "continuation": {v.value: 0 for v in VERDICTS},
         "responder_rates": [],
+        "wearing_off": [
+            {
+                "weeks": weeks,
+                "windows": 0,
+                "fully_recorded": 0,
+                "headache_days_per_28_days": {"mean": None, "median": None},
+            }
+            for weeks in ("1-4", "5-8", "9-12")
+        ],
         "due_for_review": [],
         "medication_overuse": [],
     }

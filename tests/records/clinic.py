@@ -2,18 +2,24 @@
 
 Dr Grey is a clinician (signs, overrides), Noor a nurse (plans, records), Rita works reception
 (registers patients, sees no clinical data), Max manages the clinic (reads, keeps stock).
-Alice is an adult patient with no safety flags.
+Alice is an adult patient with no safety flags. Every patient made here has signed current
+consents for both pathways (witnessed on a tablet) unless `consents=()` says otherwise, since
+sign-off refuses without one.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 import pytest
+from PIL import Image, ImageDraw
 
 from bonta.accounts.models import Role, User
+from bonta.consent import services as consent
 from bonta.records import services
 from bonta.records.models import Encounter, Patient, Vial
 
@@ -49,7 +55,50 @@ def max_manager(db: None) -> User:
     return make_user("max", Role.MANAGER)
 
 
-def make_patient(by: User, record_number: str = "A-001", **kwargs: object) -> Patient:
+BOTH_PATHWAYS = ("cosmetic", "chronic_migraine")
+
+
+@cache
+def signature_png() -> bytes:
+    """A small drawn signature: a dark zig-zag on white, as the signature pad would send."""
+    image = Image.new("RGB", (240, 80), "white")
+    ImageDraw.Draw(image).line([(20, 60), (70, 20), (120, 60), (170, 20), (220, 60)], "black", 3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def give_consents(patient: Patient, by: User, kinds: Sequence[str] = BOTH_PATHWAYS) -> None:
+    """Current consents for `kinds`, signed on a tablet and witnessed by `by` (or a nurse)."""
+    if not kinds:
+        return
+    consent.install_shipped_documents()  # a flushed (transactional) test database has none
+    witness = by if by.role in consent.WITNESS else _witness()
+    for kind in kinds:
+        consent.sign_consent(
+            patient,
+            kind=kind,
+            typed_name=f"{patient.given_name} {patient.family_name}",
+            signature=signature_png(),
+            by=witness,
+            channel="tablet",
+        )
+
+
+def _witness() -> User:
+    return User.objects.filter(username="consent_witness").first() or make_user(
+        "consent_witness", Role.NURSE
+    )
+
+
+def make_patient(
+    by: User,
+    record_number: str = "A-001",
+    *,
+    consents: Sequence[str] = BOTH_PATHWAYS,
+    **kwargs: object,
+) -> Patient:
+    """A patient with current consents for both pathways (`consents=()`: none, for the guard)."""
     fields: dict[str, object] = {
         "given_name": "Alice",
         "family_name": "Archer",
@@ -57,7 +106,9 @@ def make_patient(by: User, record_number: str = "A-001", **kwargs: object) -> Pa
         "sex": "female",
     }
     fields.update(kwargs)
-    return services.create_patient(by=by, record_number=record_number, **fields)  # type: ignore[arg-type]
+    patient = services.create_patient(by=by, record_number=record_number, **fields)  # type: ignore[arg-type]
+    give_consents(patient, by, consents)
+    return patient
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bonta.records import services
-from records.clinic import SESSION_AT, glabellar_session, make_vial, preempt_session
+from records.clinic import SESSION_AT, glabellar_session, make_patient, make_vial, preempt_session
 
 pytestmark = pytest.mark.django_db
 
@@ -43,19 +43,9 @@ def chart_queries(client: Client, patient) -> int:
 
 
 def test_the_chart_query_count_does_not_grow_with_the_history(as_grey: Client, dr_grey):
-    few = services.create_patient(
-        by=dr_grey,
-        record_number="F",
-        given_name="F",
-        family_name="Few",
-        birth_date=date(1980, 1, 1),
-    )
-    many = services.create_patient(
-        by=dr_grey,
-        record_number="M",
-        given_name="M",
-        family_name="Many",
-        birth_date=date(1980, 1, 1),
+    few = make_patient(dr_grey, "F", given_name="F", family_name="Few", birth_date=date(1980, 1, 1))
+    many = make_patient(
+        dr_grey, "M", given_name="M", family_name="Many", birth_date=date(1980, 1, 1)
     )
     sign_cycles(few, dr_grey, 1)
     sign_cycles(many, dr_grey, 8)

@@ -1,4 +1,4 @@
-"""Staff users and their roles."""
+"""Users and their roles: staff, and patients who sign in to the portal (bonta.portal)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ class Role(models.TextChoices):
     NURSE = "nurse", "Nurse"
     RECEPTION = "reception", "Reception"
     MANAGER = "manager", "Clinic manager"
+    PATIENT = "patient", "Patient (portal)"  # a portal account: never a staff role
+
+
+STAFF_ROLES = frozenset(Role) - {Role.PATIENT}
 
 
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RECEPTION)
+
+    @property
+    def is_patient(self) -> bool:
+        """A portal account (bonta.portal): refused by every staff page, the API and tokens."""
+        return self.role == Role.PATIENT
 
     @property
     def is_clinician(self) -> bool:

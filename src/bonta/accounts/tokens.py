@@ -8,7 +8,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from bonta.accounts.models import ApiToken, User
+from bonta.accounts.models import ApiToken, Role, User
 from bonta.audit.log import record
 
 KEY_PREFIX = "bonta_"
@@ -19,8 +19,14 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class TokenRefused(Exception):
+    """API tokens are for staff: a patient (portal) account may not hold one."""
+
+
 def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns it with the key, which is never retrievable again."""
+    if user.role == Role.PATIENT:
+        raise TokenRefused("API tokens are for staff; a patient (portal) account cannot hold one")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, key_hash=hash_key(key))
@@ -29,10 +35,11 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def user_for_key(key: str) -> User | None:
-    """The active user a live key belongs to, else None."""
+    """The active staff user a live key belongs to, else None (never a patient account)."""
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .exclude(user__role=Role.PATIENT)
         .first()
     )
     return token.user if token else None

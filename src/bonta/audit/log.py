@@ -37,6 +37,10 @@ DETAIL_KEYS = frozenset(
         "vial_id",
         "course_id",
         "token_id",
+        "version",  # consent document version number
+        "channel",  # consent channel: tablet or portal
+        "area",  # photo: a treatment-area code (glabellar_lines …)
+        "view",  # photo: rest or max_contraction
     }
 )
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 
 from bonta.domain.diary import DAY_FLAGS, MEDICATION_CLASSES, DiaryDay, MedicationClass
+from bonta.domain.nice import OveruseManagement as OveruseStatement
 from bonta.records.models import Patient
 from bonta.records.models.base import uuid_pk
 
@@ -174,3 +175,36 @@ class PriorPreventive(models.Model):
 
     def __str__(self) -> str:
         return f"prior preventive {self.id}"
+
+
+class OveruseManagement(models.Model):
+    """A clinician's statement for NICE TA260 1.1: "the condition is appropriately managed for
+    medication overuse" — yes or no, on a date, by whom.
+
+    History is kept: a new statement never overwrites an old one. The statement that counts on
+    a date is the latest made on or before it (`bonta.domain.nice.overuse_management_as_of`);
+    with none, the NICE criterion is *not evaluable* ("not recorded"), never assumed met.
+    """
+
+    id = uuid_pk()
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="overuse_statements"
+    )
+    recorded_on = models.DateField()  # the clinic's local date the judgement was made
+    managed = models.BooleanField()
+    note = models.CharField(max_length=500, blank=True)  # free text: never in the audit log
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("recorded_on", "recorded_at")
+        indexes = (models.Index(fields=["patient", "recorded_on"]),)
+        verbose_name = "medication-overuse management statement"
+
+    def __str__(self) -> str:
+        return f"overuse management {self.id}"
+
+    def to_domain(self) -> OveruseStatement:
+        return OveruseStatement(managed=self.managed, recorded_on=self.recorded_on)

@@ -1,4 +1,5 @@
-"""The clinic's population report: responder rates per cycle, NICE reviews due, overuse.
+"""The clinic's population report: responder rates per cycle, NICE reviews due, overuse,
+and the cycle-aligned wearing-off figure (headache days in weeks 1–4 / 5–8 / 9–12).
 
 Same numbers as the chart, for every patient at once
 ----------------------------------------------------
@@ -38,6 +39,14 @@ days, so each field of a difference is exact), so the whole diary is summed in o
 passes. No sort, no join, no search, no Python loop per patient; only the listed patients
 (reviews due, overuse) become Python objects.
 
+**Wearing-off** (weeks 1–4 / 5–8 / 9–12 of every cycle, the domain's `CycleWindow`s): over the
+*complete* windows of every cycle of every patient, the mean and median of headache days per
+28 days (``count × 28 / days in window``: a window cut short by an early re-injection
+compares fairly). Missing days are never headache-free, so each figure is a range: the low end
+counts a missing day as headache-free, the high end as a headache day (both exact fractions;
+the low end printed rounded down, the high end rounded up, so the printed range always holds
+the true one; with no missing day the two ends are equal and print as one number).
+
 Due for a NICE review means a TA260 1.2 stopping rule is met on `as_of` (verdict
 ``stop_inadequate_response`` or ``stop_episodic``): a clinician must decide whether to stop.
 Responder rates per cycle count complete cycles only: the rate is responders / (responders +
@@ -53,7 +62,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +78,7 @@ from bonta.diary.store import (
     RECORDED,
     Store,
     connect,
+    open_store,
 )
 from bonta.domain.diary import MedicationClass
 from bonta.domain.diary_ichd import (
@@ -76,7 +87,7 @@ from bonta.domain.diary_ichd import (
 )
 from bonta.domain.diary_judgement import Judgement
 from bonta.domain.diary_outcomes import responder_thresholds
-from bonta.domain.diary_periods import cycle_days, period_days
+from bonta.domain.diary_periods import cycle_days, cycle_window_days, period_days
 from bonta.domain.nice import Verdict
 from bonta.domain.reference import load
 
@@ -308,6 +319,103 @@ class CycleRate:
         return value.quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
 
 
+def _decimal(value: Fraction | None, rounding: str) -> Decimal | None:
+    if value is None:
+        return None
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal("0.1"), rounding=rounding)
+
+
+@dataclass(frozen=True, slots=True)
+class RateRange:
+    """An exact figure of headache days per 28 days, between two bounds (missing days)."""
+
+    low: Fraction  # missing days counted as headache-free
+    high: Fraction  # missing days counted as headache days
+
+    def as_dict(self) -> dict[str, Decimal | None]:
+        """One decimal, rounded outward (the printed range holds the exact one); an exact
+        figure (no missing day) prints as one number twice."""
+        if self.low == self.high:
+            same = _decimal(self.low, ROUND_HALF_EVEN)
+            return {"low": same, "high": same}
+        return {
+            "low": _decimal(self.low, ROUND_FLOOR),
+            "high": _decimal(self.high, ROUND_CEILING),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WearingOff:
+    """Headache days per 28 days in one cycle window (weeks 1–4, 5–8 or 9–12), clinic-wide."""
+
+    weeks: str
+    windows: int  # complete windows in this position, over every cycle of every patient
+    fully_recorded: int  # of which with no missing day
+    mean: RateRange | None  # None: no complete window yet
+    median: RateRange | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "weeks": self.weeks,
+            "windows": self.windows,
+            "fully_recorded": self.fully_recorded,
+            "headache_days_per_28_days": {
+                "mean": None if self.mean is None else self.mean.as_dict(),
+                "median": None if self.median is None else self.median.as_dict(),
+            },
+        }
+
+
+def mean_rate(count: Ints, length: Ints) -> Fraction | None:
+    """Exact mean of ``count × 28 / length`` over windows (grouped by length: ≤ 28 terms)."""
+    if count.size == 0:
+        return None
+    days = period_days()
+    sums = np.bincount(length, weights=count, minlength=days + 1)  # integers, exact in float64
+    total = sum((Fraction(int(sums[n]) * days, int(n)) for n in np.flatnonzero(sums)), Fraction(0))
+    return total / int(count.size)
+
+
+def median_rate(count: Ints, length: Ints) -> Fraction | None:
+    """Exact median of ``count × 28 / length`` (the mean of the two middle values if even).
+
+    Floats only order the values: two distinct rates with denominators ≤ 28 differ by at
+    least 1/784, far above float error; the middle values are then taken exactly.
+    """
+    n = int(count.size)
+    if n == 0:
+        return None
+    days = period_days()
+    order = np.argsort(count * days / length, kind="stable")
+
+    def exact(i: int) -> Fraction:
+        return Fraction(int(count[i]) * days, int(length[i]))
+
+    middle = exact(int(order[n // 2]))
+    if n % 2:
+        return middle
+    return (exact(int(order[n // 2 - 1])) + middle) / 2
+
+
+def wearing_off_figure(weeks: str, headache: Ints, missing: Ints, length: Ints) -> WearingOff:
+    """Mean and median headache days per 28 days over complete windows, as bounds."""
+    upper = headache + missing
+    low_mean, high_mean = mean_rate(headache, length), mean_rate(upper, length)
+    low_median, high_median = median_rate(headache, length), median_rate(upper, length)
+    return WearingOff(
+        weeks=weeks,
+        windows=int(headache.size),
+        fully_recorded=int((missing == 0).sum()),
+        mean=None if low_mean is None or high_mean is None else RateRange(low_mean, high_mean),
+        median=(
+            None
+            if low_median is None or high_median is None
+            else RateRange(low_median, high_median)
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PopulationReport:
     """Every patient's figures as arrays indexed by pkey, and the clinic-level lists."""
@@ -319,6 +427,7 @@ class PopulationReport:
     overuse: npt.NDArray[np.int64]  # patients × rules: judgement per overuse rule
     cycles: Mapping[str, Ints]  # per cycle: pkey, number, counts, complete, responder
     responder_rates: tuple[CycleRate, ...]
+    wearing_off: tuple[WearingOff, ...] = ()  # weeks 1–4, 5–8, 9–12
 
     @property
     def due_for_review(self) -> list[tuple[str, Verdict]]:
@@ -367,6 +476,7 @@ class PopulationReport:
                 }
                 for r in self.responder_rates
             ],
+            "wearing_off": [w.as_dict() for w in self.wearing_off],
             "due_for_review": [{"patient": p, "verdict": v.value} for p, v in self.due_for_review],
             "medication_overuse": [
                 {"patient": p, "classes": list(c)} for p, c in self.with_overuse
@@ -376,7 +486,7 @@ class PopulationReport:
 
 def population_report(store: Store | str | Path, as_of: date) -> PopulationReport:
     """The clinic's diary report as of `as_of`, from a columnar store (`bonta.diary.store`)."""
-    store = store if isinstance(store, Store) else Store(Path(store))
+    store = store if isinstance(store, Store) else open_store(store)
     columns = load_columns(store)
     con = connect()
     try:
@@ -429,16 +539,26 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
     cycle_end = np.where(same_next, np.minimum(cycle_end, next_day - 1), cycle_end)
     number = np.arange(ipk.size, dtype=np.int64) - first_index[ipk] + 1
 
-    # One pass of prefix sums counts every period and every cycle of every patient.
+    # Weeks 1–4 / 5–8 / 9–12 of each cycle, cut at its end (`diary_periods.cycles`): one row
+    # per cycle, one column per window; a window that has not begun is counted over no day.
+    window = cycle_window_days()
+    per_cycle = cycle_days() // window
+    w_start = iday[:, None] + window * np.arange(per_cycle, dtype=np.int64)[None, :]
+    begun = (w_start <= cycle_end[:, None]) & (w_start <= today)
+    w_stop = np.minimum(w_start + window - 1, cycle_end[:, None])
+    w_stop = np.where(begun, w_stop, w_start - 1)  # empty: nothing counted, never read
+
+    # One pass of prefix sums counts every period, cycle and cycle window of every patient.
     windows = count_windows(
         columns,
-        np.concatenate([np.repeat(every, k.shape[1]), ipk]),
-        np.concatenate([starts, iday]),
-        np.concatenate([starts + days - 1, cycle_end]),
+        np.concatenate([np.repeat(every, k.shape[1]), ipk, np.repeat(ipk, per_cycle)]),
+        np.concatenate([starts, iday, w_start.ravel()]),
+        np.concatenate([starts + days - 1, cycle_end, w_stop.ravel()]),
         today,
     )
     periods = windows.part(slice(0, starts.size))
-    cyc = windows.part(slice(starts.size, None))
+    cyc = windows.part(slice(starts.size, starts.size + ipk.size))
+    weeks = windows.part(slice(starts.size + ipk.size, None))
     width = k.shape[1]
 
     def per_period(name: str) -> Ints:
@@ -533,6 +653,21 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
     inadequate = np.where(treated, inadequate, NOT_EVALUABLE)
     episodic = np.where(treated, episodic, NOT_EVALUABLE)
 
+    w_headache = weeks.counts["headache"].reshape(-1, per_cycle)
+    w_length = weeks.days_in_window.reshape(-1, per_cycle)
+    w_missing = weeks.missing.reshape(-1, per_cycle)
+    w_complete = begun & (w_stop <= today)
+    span = window // 7
+    wearing_off = tuple(
+        wearing_off_figure(
+            f"{w * span + 1}-{(w + 1) * span}",
+            w_headache[:, w][w_complete[:, w]],
+            w_missing[:, w][w_complete[:, w]],
+            w_length[:, w][w_complete[:, w]],
+        )
+        for w in range(per_cycle)
+    )
+
     cycles = {
         "pkey": ipk,
         "number": number,
@@ -543,6 +678,12 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
         "days_recorded": cyc.recorded,
         "headache_days": cycle_headache,
         **{f"responder_{t}": j for t, j in responders.items()},
+        # per cycle × window (weeks 1–4, 5–8, 9–12); days_in_window 0: not begun
+        "window_begun": begun.astype(np.int64),
+        "window_complete": w_complete.astype(np.int64),
+        "window_days_in_window": np.where(begun, w_length, 0),
+        "window_days_recorded": weeks.recorded.reshape(-1, per_cycle),
+        "window_headache_days": w_headache,
     }
     return PopulationReport(
         as_of=as_of,
@@ -563,6 +704,7 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
         overuse=overuse,
         cycles=cycles,
         responder_rates=_rates(number, complete, responders),
+        wearing_off=wearing_off,
     )
 
 

@@ -3,7 +3,8 @@
 Each write runs in one transaction with its audit event and locks the patient row, so two
 sessions correcting the same diary serialise. Who may write:
 
-- the patient, for their own diary only (pass the `Patient` as `by`; the portal does);
+- the patient, for their own diary only: pass the `Patient`, or (the portal does) the
+  patient's portal `User` (role PATIENT), who is then the audit event's actor;
 - clinical staff (`CLINICAL_WRITE`), e.g. entering a paper diary or correcting a day.
 
 `today` is the clinic's local date; callers may pass it (imports, tests), else it is read once
@@ -22,8 +23,9 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from bonta.accounts.models import User
+from bonta.accounts.models import Role, User
 from bonta.audit.log import record
+from bonta.diary.assessment import overuse_statements
 from bonta.diary.models import (
     DAY_FLAGS,
     HOURS_STEP,
@@ -39,6 +41,8 @@ from bonta.diary_csv import DiaryImportError, format_diary_csv, parse_diary_csv
 from bonta.domain.diary import DiaryDay
 from bonta.domain.diary_summary import DiarySummary, summarize
 from bonta.domain.errors import InvalidInput
+from bonta.domain.nice import OveruseManagement as OveruseStatement
+from bonta.domain.nice import overuse_management_as_of
 from bonta.domain.pathways import Pathway
 from bonta.domain.scoring import score_hit6, score_midas
 from bonta.records.errors import NotAllowed
@@ -52,7 +56,7 @@ from bonta.records.services._common import (
     required_text,
 )
 
-Actor = User | Patient  # staff user, or the patient writing their own diary (portal)
+Actor = User | Patient  # staff user, or the patient (or their portal user) keeping their diary
 
 
 def local_today() -> date:
@@ -61,12 +65,29 @@ def local_today() -> date:
 
 def _writer(patient: Patient, by: Actor, action: str) -> tuple[str, User | None]:
     """Who is writing: (entered_by, staff user or None); refuse anyone else."""
-    if isinstance(by, Patient):
-        if by.pk != patient.pk:
-            raise NotAllowed("A patient may only keep their own diary.")
+    if isinstance(by, Patient) or by.role == Role.PATIENT:
+        _own(patient, by, "A patient may only keep their own diary.")
         return EnteredBy.PATIENT, None
     require_role(by, CLINICAL_WRITE, action)
     return EnteredBy.STAFF, by
+
+
+def _own(patient: Patient, by: Actor, refusal: str) -> None:
+    """Refuse unless `by` is `patient` or the portal user linked to `patient`."""
+    if isinstance(by, User):
+        from bonta.portal.access import patient_of  # the portal builds on the diary, not back
+
+        own = patient_of(by)
+        if own is None or own.pk != patient.pk:
+            raise NotAllowed(refusal)
+    elif by.pk != patient.pk:
+        raise NotAllowed(refusal)
+
+
+def _audit_actor(by: Actor) -> User | None:
+    """The user an audit event names: staff, or the patient's portal user (None for a bare
+    `Patient`, e.g. a patient-supplied import)."""
+    return by if isinstance(by, User) else None
 
 
 def _not_after(on: date, today: date, field: str = "date") -> None:
@@ -110,7 +131,7 @@ def record_diary_day(
         entry.save()
         record(
             "diary.correct" if correcting else "diary.record",
-            actor=staff,
+            actor=_audit_actor(by),
             object_type="diary_entry",
             object_id=entry.pk,
             patient_id=patient.pk,
@@ -183,7 +204,7 @@ def import_diary_csv(
         DiaryEntry.objects.bulk_create(rows, batch_size=1000)
         record(
             "diary.import",
-            actor=staff,
+            actor=_audit_actor(by),
             object_type="patient",
             object_id=patient.pk,
             patient_id=patient.pk,
@@ -231,18 +252,15 @@ def diary_days(patient: Patient) -> list[DiaryDay]:
 
 def export_diary_csv(patient: Patient, *, by: Actor) -> str:
     """The whole diary in the import format (a read of patient data: audited)."""
-    if isinstance(by, Patient):
-        if by.pk != patient.pk:
-            raise NotAllowed("A patient may only see their own diary.")
-        staff = None
+    if isinstance(by, Patient) or by.role == Role.PATIENT:
+        _own(patient, by, "A patient may only see their own diary.")
     else:
         require_role(by, CLINICAL_READ, "export diaries")
-        staff = by
     with transaction.atomic():
         days = diary_days(patient)
         record(
             "diary.export",
-            actor=staff,
+            actor=_audit_actor(by),
             object_type="patient",
             object_id=patient.pk,
             patient_id=patient.pk,
@@ -291,7 +309,7 @@ def record_questionnaire(
         response.save(force_insert=True)
         record(
             "questionnaire.record",
-            actor=staff,
+            actor=_audit_actor(by),
             object_type="questionnaire",
             object_id=response.pk,
             patient_id=patient.pk,
@@ -346,11 +364,13 @@ def record_prior_preventive(
 
 @dataclass(frozen=True, slots=True)
 class DiarySnapshot:
-    """What `summarize` needs for one patient, loaded in three queries."""
+    """What `summarize` needs for one patient, loaded in four queries."""
 
     days: Sequence[DiaryDay]
     injections: tuple[date, ...]
     failed_preventives: int
+    # TA260 1.1 "managed for medication overuse": every statement, in recording order.
+    overuse_statements: tuple[OveruseStatement, ...] = ()
 
 
 def injection_dates(patient: Patient) -> tuple[date, ...]:
@@ -379,6 +399,7 @@ def load_diary_snapshot(patient: Patient) -> DiarySnapshot:
                 )
             }
         ),
+        overuse_statements=overuse_statements(patient),
     )
 
 
@@ -389,7 +410,8 @@ def summarize_snapshot(snapshot: DiarySnapshot, as_of: date) -> DiarySummary:
         [d for d in snapshot.injections if d <= as_of],
         as_of,
         failed_preventives=snapshot.failed_preventives,
-        overuse_managed=None,  # a clinician's statement; not recorded yet (issue 4 later part)
+        # The latest statement made on or before as_of; none: "not recorded", not evaluable.
+        overuse_managed=overuse_management_as_of(snapshot.overuse_statements, as_of),
     )
 
 

@@ -18,19 +18,43 @@ Why classes and not the raw fields: a day's classes are a pure function of the d
 once per refresh instead of once per report; a report reads one 16-bit column. The database
 keeps the raw diary; the store is a derived copy, refreshed by a job or before a report.
 
-`refresh_store` rebuilds the folder from the database: it streams the rows out (PostgreSQL
+`refresh_store` rebuilds the store from the database: it streams the rows out (PostgreSQL
 ``COPY … TO STDOUT``, SQLite a chunked cursor) into CSV; DuckDB's built-in CSV reader and
-Parquet writer do the rest (no extension is downloaded). Files are written beside the old ones
-and renamed into place, so a report never reads a half-written store. `write_store` is the one
-place that classifies days; the benchmark feeds it synthetic rows the same way.
+Parquet writer do the rest (no extension is downloaded). `write_store` is the one place that
+classifies days; the benchmark feeds it synthetic rows the same way.
+
+Never a half-written store
+--------------------------
+A refresh writes a whole new **version folder** (``v<UTC time>-<random>``) beside the live one,
+then switches a one-line pointer file, ``CURRENT``, to it with an atomic rename. A reader
+(`open_store`) reads the pointer once and then only that version's three files, so it sees the
+old store or the new one, never a mix (renaming three files one by one could not promise that).
+The previous version is kept, so a reader that read the pointer just before a switch can still
+open its files; older versions are removed. Refreshes take an exclusive lock (``.refresh.lock``,
+`fcntl.flock`), so a cron job and a report asking for a fresh store never write at once.
+
+Scheduled refresh
+-----------------
+`refresh_if_stale(folder, max_age)` refreshes only when the live version is older than
+`max_age` (or missing); the ``bonta_refresh_diary_store`` command calls it, from cron or a
+worker, with no human involved (docs/population-report.md gives the cron line). When another
+process is already refreshing, it returns the current store instead of waiting (it waits only
+when there is no store yet). A folder holding the three files directly (no ``CURRENT``, as the
+benchmark writes it) is read as it is.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
+import secrets
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -99,16 +123,94 @@ class Store:
         return self.folder / "injections.parquet"
 
 
+CURRENT = "CURRENT"  # names the live version folder
+LOCK = ".refresh.lock"
+VERSION_PREFIX = "v"
+
+
+def default_folder() -> Path:
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "diary-store"
+
+
+def open_store(folder: str | Path) -> Store:
+    """The live store in `folder`: the version ``CURRENT`` names, else the folder itself."""
+    base = Path(folder)
+    try:
+        name = (base / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return Store(base)
+    return Store(base / name)
+
+
+def refreshed_at(folder: str | Path) -> datetime | None:
+    """When the live store was written (UTC), or None when there is none."""
+    base = Path(folder)
+    marker = base / CURRENT if (base / CURRENT).exists() else base / "days.parquet"
+    try:
+        return datetime.fromtimestamp(marker.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return None
+
+
+@contextmanager
+def _locked(folder: Path, wait: bool) -> Iterator[bool]:
+    """Hold the folder's refresh lock; yield False (without it) if busy and not `wait`."""
+    with open(folder / LOCK, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def refresh_store(folder: str | Path) -> Store:
-    """Rebuild the store in `folder` from the database; return it."""
-    store = Store(Path(folder))
-    store.folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=store.folder, prefix=".refresh-") as scratch:
+    """Rebuild the store in `folder` from the database; return the new live version."""
+    base = Path(folder)
+    base.mkdir(parents=True, exist_ok=True)
+    with _locked(base, wait=True):
+        return _refresh(base)
+
+
+def refresh_if_stale(
+    folder: str | Path, max_age: timedelta, now: datetime | None = None
+) -> tuple[Store, bool]:
+    """The live store, refreshed first if older than `max_age` or missing; (store, refreshed).
+
+    If another process is refreshing, the current store is returned as it is rather than
+    waiting — unless there is none yet, then this waits for that refresh.
+    """
+    base = Path(folder)
+    base.mkdir(parents=True, exist_ok=True)
+
+    def stale() -> bool:
+        written = refreshed_at(base)
+        return written is None or (now or datetime.now(UTC)) - written > max_age
+
+    if not stale():
+        return open_store(base), False
+    with _locked(base, wait=refreshed_at(base) is None) as mine:
+        if not mine or not stale():  # busy, or refreshed while we waited for the lock
+            return open_store(base), False
+        return _refresh(base), True
+
+
+def _refresh(base: Path) -> Store:
+    """Write a new version beside the live one, switch ``CURRENT`` to it, prune old ones."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    version = base / f"{VERSION_PREFIX}{stamp}-{secrets.token_hex(3)}"
+    with tempfile.TemporaryDirectory(dir=base, prefix=".refresh-") as scratch:
         diary_csv = Path(scratch) / "diary.csv"
         injections_csv = Path(scratch) / "injections.csv"
         _dump_diary(diary_csv)
         _dump_injections(injections_csv)
-        staged = Store(Path(scratch))
+        staged = Store(Path(scratch) / "store")
+        staged.folder.mkdir()
         con = connect()
         try:
             load_csv_dumps(con, diary_csv, injections_csv)
@@ -116,8 +218,29 @@ def refresh_store(folder: str | Path) -> Store:
         finally:
             con.close()
         for path in (staged.patients, staged.days, staged.injections):
-            os.replace(path, store.folder / path.name)
-    return store
+            _fsync(path)
+        os.replace(staged.folder, version)  # a whole folder appears at once
+    previous = open_store(base).folder
+    _point_to(base, version.name)
+    for old in base.glob(f"{VERSION_PREFIX}*"):
+        if old.is_dir() and old not in (version, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return Store(version)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _point_to(base: Path, name: str) -> None:
+    """Switch ``CURRENT`` to `name` atomically: write a temp file, then rename it over."""
+    handle, temp = tempfile.mkstemp(dir=base, prefix=".current-")
+    with os.fdopen(handle, "w") as out:
+        out.write(name + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, base / CURRENT)
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -40,6 +40,7 @@ from bonta.domain.diary_periods import (
 from bonta.domain.nice import (
     Continuation,
     Initiation,
+    OveruseManagement,
     baseline_period,
     nice_continuation,
     nice_initiation,
@@ -63,9 +64,13 @@ def summarize(
     injections: Iterable[date],
     as_of: date,
     failed_preventives: int | None = None,
-    overuse_managed: bool | None = None,
+    overuse_managed: OveruseManagement | bool | None = None,
 ) -> DiarySummary:
-    """Everything the chart shows for one patient's diary as of `as_of`."""
+    """Everything the chart shows for one patient's diary as of `as_of`.
+
+    `overuse_managed` is the clinician's TA260 1.1 statement that counts on `as_of`
+    (`bonta.domain.nice.overuse_management_as_of`); None: not recorded.
+    """
     diary = diary_from(days, injections, as_of)
     return DiarySummary(
         diary=diary,
@@ -199,6 +204,18 @@ def summary_as_dict(s: DiarySummary) -> dict[str, Any]:
                     "failed_preventives": ini.failed_preventives.value,
                     "overuse_managed": ini.overuse_managed.value,
                 },
+                "overuse_management": (
+                    None
+                    if ini.overuse_statement is None
+                    else {
+                        "managed": ini.overuse_statement.managed,
+                        "recorded_on": (
+                            None
+                            if ini.overuse_statement.recorded_on is None
+                            else ini.overuse_statement.recorded_on.isoformat()
+                        ),
+                    }
+                ),
                 "reasons": list(ini.reasons),
                 "source": ini.source,
             },

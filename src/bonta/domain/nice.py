@@ -8,8 +8,10 @@ Initiation (TA260 1.1, clinical-reference §5) needs all three:
   ">3 months" is reported apart (`bonta.domain.diary_ichd.chronic_migraine`);
 - ≥3 preventive medicines that did not work, were not tolerated or are unsuitable — the number
   recorded in the assessment (None: not recorded);
-- medication overuse appropriately managed — a clinician's statement; a diary cannot show it
-  (None: not recorded).
+- "the condition is appropriately managed for medication overuse" — a clinician's statement
+  (`OveruseManagement`), stored with the date it was made; a diary cannot show it. The statement
+  that counts is the latest made on or before `as_of` (`overuse_management_as_of`); with none,
+  the criterion is *not evaluable* and the reason says "not recorded" — never assumed managed.
 
 Continuation (TA260 1.2), judged on `as_of`:
 
@@ -32,7 +34,9 @@ with bounds (`bonta.domain.diary_judgement`), never as headache-free.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -77,12 +81,41 @@ def baseline_period(diary: Diary) -> Period:
 
 
 @dataclass(frozen=True, slots=True)
+class OveruseManagement:
+    """A clinician's statement for TA260 1.1: is the condition appropriately managed for
+    medication overuse? `recorded_on` is the local date it was made (None: stated without a
+    date, e.g. the CLI's `--overuse-managed` flag)."""
+
+    managed: bool
+    recorded_on: date | None = None
+
+
+def overuse_management_as_of(
+    statements: Iterable[OveruseManagement], as_of: date
+) -> OveruseManagement | None:
+    """The statement that counts on `as_of`: the latest made on or before it (None: none).
+
+    `statements` come in the order they were recorded; of two made on the same date the later
+    recorded wins. Statements dated after `as_of` are not yet made and are ignored.
+    """
+    found: OveruseManagement | None = None
+    for statement in statements:
+        on = statement.recorded_on
+        if on is not None and on > as_of:
+            continue
+        if found is None or on is None or found.recorded_on is None or on >= found.recorded_on:
+            found = statement
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Initiation:
     eligible: bool
     judgement: Judgement
     chronic_migraine: Judgement
     failed_preventives: Judgement
     overuse_managed: Judgement
+    overuse_statement: OveruseManagement | None  # the statement judged (None: not recorded)
     baseline: Period
     reasons: tuple[str, ...]
     source: str
@@ -110,23 +143,41 @@ def enough_failed_preventives(failed: int | None) -> Judgement:
     return Judgement.MET if failed >= needed else Judgement.NOT_MET
 
 
-def overuse_is_managed(managed: bool | None) -> Judgement:
+def overuse_is_managed(statement: OveruseManagement | None) -> Judgement:
     """TA260 1.1: the condition is appropriately managed for medication overuse."""
-    if managed is None:
-        return Judgement.NOT_EVALUABLE
-    return Judgement.MET if managed else Judgement.NOT_MET
+    if statement is None:
+        return Judgement.NOT_EVALUABLE  # not recorded: never assumed managed
+    return Judgement.MET if statement.managed else Judgement.NOT_MET
+
+
+def _overuse_text(statement: OveruseManagement | None) -> str:
+    if statement is None:
+        return "not recorded"
+    said = "confirmed managed" if statement.managed else "recorded as not managed"
+    if statement.recorded_on is None:
+        return said
+    return f"{said} on {statement.recorded_on.isoformat()}"
 
 
 def nice_initiation(
-    diary: Diary, failed_preventives: int | None, overuse_managed: bool | None
+    diary: Diary,
+    failed_preventives: int | None,
+    overuse_managed: OveruseManagement | bool | None,
 ) -> Initiation:
-    """NICE TA260 1.1 start eligibility, with a reason per criterion."""
+    """NICE TA260 1.1 start eligibility, with a reason per criterion.
+
+    `overuse_managed` is the clinician's statement that counts (`overuse_management_as_of`); a
+    bare bool is an undated statement.
+    """
     rule = _rules()["initiation"]
     baseline = baseline_period(diary)
     c = baseline.counts
     cm = nice_chronic_migraine(baseline)
     preventives = enough_failed_preventives(failed_preventives)
-    overuse = overuse_is_managed(overuse_managed)
+    statement = (
+        OveruseManagement(overuse_managed) if isinstance(overuse_managed, bool) else overuse_managed
+    )
+    overuse = overuse_is_managed(statement)
     reasons = [
         f"chronic migraine (NICE TA260 1.1: ≥{rule['headache_days_per_month']} headache days "
         f"of which ≥{rule['migraine_days_per_month']} with migraine, per month): "
@@ -137,8 +188,8 @@ def nice_initiation(
         f"≥{rule['failed_preventive_medicines']}): "
         + ("not recorded" if failed_preventives is None else str(failed_preventives))
         + f": {preventives.value}",
-        "medication overuse appropriately managed (NICE TA260 1.1): "
-        + {None: "not recorded", True: "confirmed", False: "not managed"}[overuse_managed]
+        "medication overuse appropriately managed (NICE TA260 1.1, a clinician's statement): "
+        + _overuse_text(statement)
         + f": {overuse.value}",
     ]
     overall = all_met((cm, preventives, overuse))
@@ -148,6 +199,7 @@ def nice_initiation(
         chronic_migraine=cm,
         failed_preventives=preventives,
         overuse_managed=overuse,
+        overuse_statement=statement,
         baseline=baseline,
         reasons=tuple(reasons),
         source=str(rule["source"]),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from bonta.diary.assessment import NOTE_MAX
 from bonta.domain.scoring import hit6_scale, midas_scale
 from bonta.web.forms import DateInput
 
@@ -59,3 +60,23 @@ class MidasForm(forms.Form):
     def answers(self) -> dict[str, int | None]:
         items = (*midas_scale().scored_items, "a", "b")
         return {item: self.cleaned_data[item] for item in items}
+
+
+class OveruseManagementForm(forms.Form):
+    """NICE TA260 1.1: "the condition is appropriately managed for medication overuse"."""
+
+    managed = forms.TypedChoiceField(
+        label="Medication overuse appropriately managed (NICE TA260 1.1)",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        help_text="Your clinical judgement; the diary's ICHD-3 8.2 figures are shown above.",
+    )
+    recorded_on = forms.DateField(label="Judged on", widget=DateInput())
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the record; never in the audit log.",
+    )

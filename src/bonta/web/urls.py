@@ -1,7 +1,7 @@
 from django.urls import path
 
 from bonta.web import views
-from bonta.web.views import auth, diary, encounters, events, patients, vials
+from bonta.web.views import auth, diary, encounters, events, letters, patients, vials
 
 app_name = "web"
 
@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("patients/<uuid:patient_id>/diary/", diary.diary_page, name="diary"),
     path("patients/<uuid:patient_id>/diary/<str:kind>/", diary.diary_form, name="diary_form"),
+    path(
+        "patients/<uuid:patient_id>/letters/migraine-summary.pdf",
+        letters.migraine_summary_pdf,
+        name="migraine_letter",
+    ),
     path("encounters/<uuid:encounter_id>/", encounters.encounter_detail, name="encounter"),
     path("encounters/<uuid:encounter_id>/plan/", encounters.encounter_plan, name="plan"),
     path("encounters/<uuid:encounter_id>/sign/", encounters.encounter_sign, name="sign"),

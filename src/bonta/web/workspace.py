@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bonta.accounts.models import User
+from bonta.consent.guard import ConsentRequired, require_current_consent
+from bonta.consent.services import WITNESS
 from bonta.domain.anatomy import muscles
 from bonta.domain.pathways import Pathway, Severity
 from bonta.domain.products import get_product
@@ -127,7 +129,21 @@ def check_context(
         "fingerprint": fingerprint(planned),
         "can_sign": user.role in SIGN,
         "plan_ok": plan_ok and summary.points > 0,
+        "consent_missing": consent_missing(encounter),
+        "can_witness": user.role in WITNESS,
     }
+
+
+def consent_missing(encounter: Encounter) -> str:
+    """Why sign-off would be refused for want of consent ("" when consent is current).
+
+    The same rule `sign_encounter` applies (bonta.consent.guard), shown before sign-off.
+    """
+    try:
+        require_current_consent(encounter.patient_id, encounter.pathway)
+    except ConsentRequired as missing:
+        return missing.reason
+    return ""
 
 
 def stock_context(encounter: Encounter) -> dict[str, Any]:

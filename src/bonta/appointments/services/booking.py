@@ -1,4 +1,4 @@
-"""Book, move, cancel, mark a no-show.
+"""Book, move, cancel, mark a no-show or attended.
 
 A clinician cannot be in two appointments at once: any non-cancelled appointment (booked,
 moved, attended, no-show) blocks its time. Back-to-back is allowed: an appointment ending at
@@ -34,6 +34,7 @@ from bonta.records.services._common import (
     require_role,
 )
 from bonta.records.services._common import pathway as parse_pathway
+from bonta.records.snapshots import local_date
 
 MAX_DURATION_MINUTES = 8 * 60  # also bounds the overlap query's look-back
 # A kind that belongs to one pathway only (a cosmetic touch-up is not a migraine cycle).
@@ -143,6 +144,21 @@ def mark_no_show(appointment: Appointment, *, by: User) -> Appointment:
         locked.status = AppointmentStatus.NO_SHOW
         locked.save(update_fields=["status", "updated_at"])
         _audit("appointment.no_show", locked, by)
+    return locked
+
+
+def mark_attended(appointment: Appointment, *, by: User) -> Appointment:
+    """Record that the visit took place; from its local day on (an early arrival counts)."""
+    require_role(by, ANY_STAFF, "record attendance")
+    with transaction.atomic():
+        locked = _locked_upcoming(appointment, "be marked attended")
+        if local_date(locked.starts_at) > local_date(now()):
+            raise Conflict(
+                "This appointment is on a later day; it can be marked attended from that day on."
+            )
+        locked.status = AppointmentStatus.ATTENDED
+        locked.save(update_fields=["status", "updated_at"])
+        _audit("appointment.attend", locked, by)
     return locked
 
 

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from bonta.accounts.models import Role, User
+from bonta.accounts.models import STAFF_ROLES, Role, User
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.records.errors import NotAllowed, NotFound
 
-ANY_STAFF = frozenset(Role)
+ANY_STAFF = STAFF_ROLES  # every role but PATIENT (portal accounts are never staff)
 CLINICAL_READ = frozenset({Role.CLINICIAN, Role.NURSE, Role.MANAGER})
 CLINICAL_WRITE = frozenset({Role.CLINICIAN, Role.NURSE})
 SIGN = frozenset({Role.CLINICIAN})

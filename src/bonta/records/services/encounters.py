@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.audit.log import record
+from bonta.consent.guard import require_current_consent
 from bonta.domain.anatomy import check_side, get_muscle, get_point
 from bonta.domain.dilution import volume_ml
 from bonta.domain.errors import InvalidInput
@@ -165,8 +166,9 @@ def sign_encounter(
 ) -> Encounter:
     """Sign off: re-check on fresh history under the patient lock, then write what was given.
 
-    Refuses any `block` finding without an override (a clinician's written reason). Overrides
-    for codes the check did not raise are ignored. One transaction: either everything (
+    Refuses without a current consent for the encounter's pathway (ConsentRequired, field
+    "consent"), and any `block` finding without an override (a clinician's written reason).
+    Overrides for codes the check did not raise are ignored. One transaction: either everything (
     overrides, administrations, status, audit) is written or nothing.
     """
     require_role(by, SIGN, "sign encounters or override findings")
@@ -183,6 +185,9 @@ def sign_encounter(
                 f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
                 "nothing was changed."
             )
+        # Consent for this pathway, on the current document version (bonta.consent.guard):
+        # one query; refused with field "consent" before anything is written.
+        require_current_consent(locked.patient_id, locked.pathway)
         planned = planned_rows(locked.pk, lock_vials=True)
         snapshot = build_snapshot(locked.pk, encounter=locked, planned=planned)
         if not snapshot.plan.injections:

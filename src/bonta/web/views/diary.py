@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
+from bonta.diary.assessment import overuse_history, record_overuse_management
 from bonta.diary.models import QuestionnaireResponse
 from bonta.diary.services import (
     diary_summary_for,
@@ -23,20 +24,29 @@ from bonta.diary.services import (
     record_questionnaire,
 )
 from bonta.diary_csv import DiaryImportError
-from bonta.domain.diary_summary import summary_as_dict
+from bonta.domain.diary_questionnaires import (
+    INSTRUMENT_LABELS,
+    Instrument,
+    ScoreEntry,
+    cycle_of,
+    scores_by_cycle,
+)
+from bonta.domain.diary_summary import DiarySummary, summary_as_dict
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.records.models import Patient
 from bonta.records.services import get_patient
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, not_found, staff
-from bonta.web.diary_forms import DiaryImportForm, Hit6Form, MidasForm
-from bonta.web.diary_plot import headache_plot, medication_plot
+from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, forbidden, not_found, staff
+from bonta.web.diary_forms import DiaryImportForm, Hit6Form, MidasForm, OveruseManagementForm
+from bonta.web.diary_plot import RECENT_PERIODS, headache_plot, medication_plot, select_periods
 from bonta.web.forms import add_service_error
+from bonta.web.questionnaire_plot import band_range, questionnaire_plot
 
 FORMS: dict[str, type[forms.Form]] = {
     "import": DiaryImportForm,
     "hit6": Hit6Form,
     "midas": MidasForm,
+    "overuse": OveruseManagementForm,
 }
 
 
@@ -57,6 +67,8 @@ def diary_form(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse
     patient = get_patient(patient_id, by=request.user)  # type: ignore[arg-type]
     if kind not in FORMS or request.method != "POST" or not has_migraine_course(patient):
         return not_found(request, "No such diary form.")
+    if kind == "overuse" and request.user.role not in SIGN:  # type: ignore[union-attr]
+        return forbidden(request, "Only a clinician may state whether overuse is managed.")
     form = FORMS[kind](request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -71,12 +83,22 @@ def diary_form(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse
 
 def _save(patient: Patient, kind: str, form: forms.Form, request: HttpRequest) -> str:
     by = request.user
+    data = form.cleaned_data
     if isinstance(form, DiaryImportForm):
-        text, replace = form.cleaned_data["file"], form.cleaned_data["replace"]
-        result = import_diary_csv(patient, text, by=by, replace=replace)  # type: ignore[arg-type]
+        result = import_diary_csv(patient, data["file"], by=by, replace=data["replace"])  # type: ignore[arg-type]
         return f"{result.days} diary days imported ({result.replaced} replaced)."
+    if isinstance(form, OveruseManagementForm):
+        statement = record_overuse_management(
+            patient,
+            by=by,  # type: ignore[arg-type]
+            managed=data["managed"],
+            recorded_on=data["recorded_on"],
+            note=data["note"],
+        )
+        said = "managed" if statement.managed else "not managed"
+        return f"Medication overuse recorded as {said} on {statement.recorded_on.isoformat()}."
     assert isinstance(form, Hit6Form | MidasForm)
-    on = form.cleaned_data["completed_on"]
+    on = data["completed_on"]
     response = record_questionnaire(patient, kind, form.answers(), by=by, completed_on=on)  # type: ignore[arg-type]
     return (
         f"{response.get_instrument_display()} recorded: score {response.score} ({response.band})."
@@ -96,18 +118,31 @@ def render_page(
 ) -> HttpResponse:
     summary = diary_summary_for(patient, local_today(), by=request.user)  # type: ignore[arg-type]
     data = summary_as_dict(summary)
+    show_all = request.GET.get("periods") == "all"
+    selection = select_periods(summary.periods, None if show_all else RECENT_PERIODS)
+    role = request.user.role  # type: ignore[union-attr]
     context: dict[str, Any] = {
         "patient": patient,
         "s": data,
         "baseline": next((p for p in data["periods"] if p["label"] == "baseline"), None),
+        "periods": [data["periods"][i] for i in selection.shown],
+        "hidden_periods": selection.hidden,
+        "show_all": show_all,
+        "recent": RECENT_PERIODS,
         "cycles": [_with_responders(c, data["responder_thresholds"]) for c in data["cycles"]],
         # Built from domain numbers only, every text escaped in `diary_plot`.
-        "headache_svg": mark_safe(headache_plot(summary)),  # noqa: S308
+        "headache_svg": mark_safe(  # noqa: S308
+            headache_plot(summary, None if show_all else RECENT_PERIODS)
+        ),
         "medication_svg": mark_safe(medication_plot(summary.medication_overuse)),  # noqa: S308
-        "questionnaires": _questionnaires(patient),
-        "writes": request.user.role in CLINICAL_WRITE,  # type: ignore[union-attr]
+        "overuse_statements": overuse_history(patient),
+        "writes": role in CLINICAL_WRITE,
+        "judges_overuse": role in SIGN,
+        **_scores(patient, summary),
         **{kind: bound.get(kind) or form() for kind, form in FORMS.items()},
     }
+    if "overuse" not in bound:
+        context["overuse"] = OveruseManagementForm(initial={"recorded_on": summary.diary.as_of})
     return render(request, "web/diary/page.html", context, status=status)
 
 
@@ -118,9 +153,45 @@ def _with_responders(cycle: dict[str, Any], thresholds: list[dict[str, Any]]) ->
     return cycle | {"responders": rows}
 
 
-def _questionnaires(patient: Patient) -> list[QuestionnaireResponse]:
-    return list(
+def _scores(patient: Patient, summary: DiarySummary) -> dict[str, Any]:
+    """HIT-6/MIDAS responses with the cycle each speaks for, per-cycle values and the plots."""
+    rows = list(
         QuestionnaireResponse.objects.filter(patient=patient)
-        .order_by("-completed_on", "-created_at")
-        .only("instrument", "score", "band", "completed_on")
+        .order_by("completed_on", "created_at")
+        .only("instrument", "score", "completed_on")
     )
+    entries = [ScoreEntry(Instrument(q.instrument), q.completed_on, q.score) for q in rows]
+    injections, as_of = summary.diary.injections, summary.diary.as_of
+    windows = [w for w in scores_by_cycle(entries, injections, as_of) if w.entries]
+    return {
+        "responses": [
+            {
+                "completed_on": e.completed_on,
+                "instrument": INSTRUMENT_LABELS[e.instrument],
+                "score": e.score,
+                "band": e.band.label,
+                "range": band_range(e.band),
+                "cycle": _cycle_label(cycle_of(e.completed_on, injections)),
+            }
+            for e in reversed(entries)
+        ],
+        "score_windows": [
+            {
+                "label": w.label,
+                "first": w.first,
+                "last": w.last,
+                "values": [w.latest(i) for i in Instrument],
+            }
+            for w in windows
+        ],
+        "score_plots": [
+            (INSTRUMENT_LABELS[i], mark_safe(questionnaire_plot(i, entries, injections, as_of)))  # noqa: S308
+            for i in Instrument
+        ],
+    }
+
+
+def _cycle_label(number: int | None) -> str:
+    if number is None:
+        return "no cycle (after week 12)"
+    return "baseline" if number == 0 else f"cycle {number}"

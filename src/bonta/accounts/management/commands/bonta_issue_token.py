@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bonta.accounts.models import User
-from bonta.accounts.tokens import issue_token
+from bonta.accounts.tokens import TokenRefused, issue_token
 
 
 class Command(BaseCommand):
@@ -22,5 +22,8 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["username"], is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"no active user {options['username']!r}") from None
-        _, key = issue_token(user, options["name"])
+        try:
+            _, key = issue_token(user, options["name"])
+        except TokenRefused as error:
+            raise CommandError(f"{options['username']}: {error}") from None
         self.stdout.write(key)

@@ -1,5 +1,8 @@
 """`bonta user USERNAME --role ROLE`: create a staff user (or change an existing user's role).
 
+Staff roles only: patient accounts are made by accepting a portal invitation (bonta.portal),
+and a patient account is never turned into staff (or staff into a patient) here.
+
 The password is read from standard input (one line), or asked for twice on a terminal; it is
 checked by the password validators and stored with Argon2.
 """
@@ -15,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from bonta.accounts.models import Role, User
+from bonta.accounts.models import STAFF_ROLES, Role, User
 
 
 class Command(BaseCommand):
@@ -23,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+        parser.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
         parser.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
@@ -34,6 +37,10 @@ class Command(BaseCommand):
             raise CommandError("username: must not be blank")
         existing = User.objects.filter(username=username).first()
         if existing is not None:
+            if existing.role == Role.PATIENT:
+                raise CommandError(
+                    f"{username}: is a patient (portal) account; it cannot be given a staff role"
+                )
             existing.role = role
             existing.save(update_fields=["role"])
             self.stdout.write(f"{username}: role is now {role}")

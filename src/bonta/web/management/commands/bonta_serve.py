@@ -21,7 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import waitress
 
-        from bonta.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+        from bonta.demo import (
+            DEMO_PASSWORD,
+            DEMO_USERS,
+            ensure_demo_portal_account,
+            ensure_demo_users,
+        )
         from bonta.records.models import Patient
         from bonta.wsgi import application
 
@@ -30,9 +35,12 @@ class Command(BaseCommand):
             ensure_demo_users()
             if not Patient.objects.exists():
                 call_command("bonta_demo", patients=options["demo_patients"], seed=1)
+            portal = ensure_demo_portal_account()
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, role in DEMO_USERS:
                 self.stdout.write(f"  {username:<12} {role}")
+            if portal:
+                self.stdout.write(f"  {portal:<12} patient: sign in at /portal/login/")
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Bonta is serving on {url}  (API docs: {url}/api/docs; Ctrl-C stops)")
         waitress.serve(

@@ -1,0 +1,51 @@
+"""Forms for signing, withdrawing and publishing; the services decide what is valid."""
+
+from __future__ import annotations
+
+from django import forms
+
+from bonta.consent.signature import signature_png
+from bonta.consent.text import MAX_BODY, MAX_TITLE
+from bonta.domain.errors import InvalidInput
+
+
+class ConsentSignForm(forms.Form):
+    typed_name = forms.CharField(
+        label="Full name, typed by the patient",
+        max_length=200,
+        error_messages={"required": "Your name is required: type your full name"},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    # The signature pad writes the canvas here as a PNG data URL (static/bonta/signature.js).
+    signature = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_signature(self) -> str:
+        value = self.cleaned_data.get("signature", "")
+        try:
+            signature_png(value)
+        except InvalidInput as error:
+            raise forms.ValidationError(f"Signature {error.reason}") from None
+        return str(value)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason the patient gave (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PublishForm(forms.Form):
+    title = forms.CharField(max_length=MAX_TITLE)
+    body = forms.CharField(
+        label="Text",
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text=(
+            'Blank lines separate paragraphs; a line starting with "## " is a heading and '
+            '"- " a list item. Cite the source of every clinical statement.'
+        ),
+    )

@@ -1,0 +1,28 @@
+"""`{% consent_panel patient %}` for the chart, and the `consent_blocks` filter for texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from bonta.consent import services
+from bonta.consent.text import Block, blocks
+
+register = template.Library()
+
+
+@register.filter
+def consent_blocks(body: str) -> list[Block]:
+    return blocks(body)
+
+
+@register.inclusion_tag("consent/_panel.html", takes_context=True)
+def consent_panel(context: template.Context, patient: Any) -> dict[str, Any]:
+    """Current consent per kind (two queries; the page showing it audits its own read)."""
+    user = context["request"].user
+    return {
+        "patient": patient,
+        "statuses": services.consent_statuses(patient.pk),
+        "can_witness": user.role in services.WITNESS,
+    }

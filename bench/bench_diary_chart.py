@@ -7,6 +7,10 @@ followed by `summary_as_dict` (what the chart, the CLI and the letters show), fo
 the same with the diary loaded from the database by `bonta.diary.services.load_diary_snapshot`
 (SQLite in a temp folder unless DATABASE_URL is set), as the chart page does.
 
+Also timed (no target; reported so a regression shows): the headache plot of a ten-year diary
+(131 periods), drawn both ways the page offers (baseline + latest 13, and every period), and
+the one-page summary letter PDF for the two-year patient (`bonta.web.letters`).
+
     BONTA_DATA_DIR=$(mktemp -d) .venv/bin/python -m bench.bench_diary_chart
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -74,6 +79,7 @@ def main() -> None:
         },
         target="median ≤ 20 ms for 2 years of diary (summarize + summary_as_dict)",
     )
+    plots_and_letter(days, injections)
     patient, vendor = store_in_database(days, injections)
     from bonta.diary.services import load_diary_snapshot, summarize_snapshot
 
@@ -88,7 +94,66 @@ def main() -> None:
             "diary_days": len(days),
             "load_average": os.getloadavg(),
         },
-        target="the same, the diary loaded through the ORM (3 queries) first",
+        target="the same, the diary loaded through the ORM (4 queries) first",
+    )
+
+
+def ten_year_diary() -> tuple[list[DiaryDay], list[date]]:
+    """Two years' days repeated over ten years (every date recorded), a session every 12 weeks."""
+    pattern, _ = two_year_diary()
+    first = AS_OF - timedelta(days=3649)
+    shifted = [
+        replace(pattern[n % len(pattern)], on=first + timedelta(days=n)) for n in range(3650)
+    ]
+    injections = [first + timedelta(days=28 + 84 * k) for k in range(43)]
+    return shifted, [d for d in injections if d <= AS_OF]
+
+
+def plots_and_letter(days: list[DiaryDay], injections: list[date]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bonta.settings")
+    import django
+
+    django.setup()
+    from bonta.diary.letter import MigraineLetter, ScoreLine
+    from bonta.domain.diary_questionnaires import Instrument
+    from bonta.web.diary_plot import headache_plot
+    from bonta.web.letters import render_migraine_letter
+
+    long_days, long_injections = ten_year_diary()
+    summary = summarize(long_days, long_injections, AS_OF, failed_preventives=3)
+    report(
+        "diary_plot_10_years",
+        {
+            **measure(lambda: (headache_plot(summary), headache_plot(summary, None)), repeat=50),
+            "periods": len(summary.periods),
+            "load_average": os.getloadavg(),
+        },
+        target="none: the page's two headache plots for 10 years of diary",
+    )
+    data = summary_as_dict(summarize(days, injections, AS_OF, failed_preventives=3))
+    letter = MigraineLetter(
+        kind="continuation",
+        as_of=AS_OF,
+        patient_name="Bench Patient",
+        birth_date=date(1980, 1, 1),
+        record_number="BENCH-1",
+        prepared_by="bench, Clinician",
+        summary=data,
+        baseline=next(p for p in data["periods"] if p["label"] == "baseline"),
+        latest=[p for p in data["periods"] if p["index"] >= 0 and p["complete"]][-1],
+        latest_missing_reason=None,
+        preventives=(),
+        overuse_statement=None,
+        scores=tuple(ScoreLine(i, None, None) for i in Instrument),
+        injections=(),
+    )
+    report(
+        "migraine_letter_pdf",
+        {
+            **measure(lambda: render_migraine_letter(letter), repeat=30, warmup=2),
+            "load_average": os.getloadavg(),
+        },
+        target="none: one-page A4 summary letter (reportlab), 2 years of diary",
     )
 
 

@@ -7,13 +7,14 @@ data patient by patient through the ORM. Both are measured in one run:
    SQL over ``range()``; no Python loop, no database): ``diary.parquet``, ``injections.parquet``,
    ``patients.parquet`` in a scratch folder (``--store`` keeps it between runs). Not timed.
 2. **Report**: `bonta.diary.population.population_report(store, as_of)` — read Parquet,
-   classify every day, count every period and cycle, judge every rule, build the lists. Timed
+   count every period, cycle and cycle window (weeks 1–4 / 5–8 / 9–12), judge every rule,
+   compute the wearing-off figure, build the lists. Timed
    end to end (median of ``--repeat`` runs, the first run reported too); the store's refresh
    from the database is a separate nightly step and is *not* in this figure (its cost on the
    sample is reported beside it, extrapolated).
 3. **ORM path**: the first ``--sample`` patients (default 500) are written to a Django database
    (SQLite in a temp folder unless DATABASE_URL is set) and summarised one by one as the chart
-   does — `load_diary_snapshot` (three queries) + `summarize`. Its time is **extrapolated
+   does — `load_diary_snapshot` (four queries) + `summarize`. Its time is **extrapolated
    linearly** to all patients (× patients / sample) and the ratio reported. The sample's
    verdicts are checked against the report's, so the two paths are known to agree.
 
@@ -28,6 +29,7 @@ Benchmarks report; they never assert. Keep this out of CI (generation takes a mi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -308,6 +310,10 @@ def main() -> None:
             "store_refresh_sample_s": round(refresh_s, 3),
             "store_refresh_extrapolated_s": round(refresh_s / len(sample) * patients, 1),
             "verdicts": result.verdict_counts(),
+            # weeks 1–4 / 5–8 / 9–12: headache days per 28 days over complete cycle windows
+            "wearing_off": json.loads(
+                json.dumps([w.as_dict() for w in result.wearing_off], default=str)
+            ),
             "due_for_review": len(result.due_for_review),
             "with_overuse": len(result.with_overuse),
             "load_average": os.getloadavg(),

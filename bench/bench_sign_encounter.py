@@ -6,7 +6,8 @@ database, created and filled with `bonta demo` on first use, which takes a while
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bonta_bench python -m bench.bench_sign_encounter
 
 Each timed call signs a fresh draft: a glabellar-lines plan for a cosmetic patient from the
-demo, with a fresh reconstituted vial. Drafts are opened untimed; only sign-off is measured.
+demo, with a fresh reconstituted vial. Drafts are opened untimed; only sign-off is measured
+(it includes the consent guard's one query: the patient has a current cosmetic consent).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import statistics
 import time
 
-from bench.common import ensure_demo_database, glabellar_draft, report
+from bench.common import ensure_consent, ensure_demo_database, glabellar_draft, report
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bonta_bench"
 
@@ -53,6 +54,7 @@ def main() -> dict[str, object]:
     samples = []
     for n in range(args.runs):
         patient = Patient.objects.get(pk=rng.choice(ids))
+        ensure_consent(patient, clinician, "cosmetic")  # the demo signs these; older DBs lack them
         encounter = glabellar_draft(patient, clinician, f"BENCH{n:05d}")
         blocks = [f.code for f in svc.check_plan(encounter, by=clinician) if f.severity == "block"]
         overrides = {code: "benchmark: synthetic history" for code in blocks}

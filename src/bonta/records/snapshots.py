@@ -9,7 +9,9 @@ external record. The session date is the encounter's local date in the clinic's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -68,7 +70,8 @@ def build_snapshot(
     )
     return Snapshot(
         patient=encounter.patient.to_domain(),
-        history=patient_history(encounter.patient_id, exclude_encounter=encounter_id),
+        # Always read here, never from a page's `reading_once` (the check must see now).
+        history=_read_history(encounter.patient_id, exclude_encounter=encounter_id),
         plan=plan,
         on=local_date(encounter.at),
     )
@@ -104,6 +107,36 @@ def _injection(row: PlannedInjection) -> Injection:
     )
 
 
+# Histories already read by the page being built (see `reading_once`); None outside one.
+_page_reads: ContextVar[dict[tuple[UUID, UUID | None], tuple[PastTreatment, ...]] | None] = (
+    ContextVar("bonta_page_history_reads", default=None)
+)
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Within a read-only page (its one transaction), a patient's history is read once.
+
+    The chart shows the history and its panels ask for it again (next-visit proposals); inside
+    this block `patient_history` returns what was already read in the same transaction. The
+    memo ends with the block: nothing is kept between requests, and `build_snapshot` (the
+    safety check, sign-off) always reads afresh. Only pages that write nothing but their audit
+    events use it.
+    """
+    token = _page_reads.set({})
+    try:
+        yield
+    finally:
+        _page_reads.reset(token)
+
+
+def remember_history(patient_id: UUID, history: tuple[PastTreatment, ...]) -> None:
+    """Offer a history just read (the chart's) to `patient_history` inside `reading_once`."""
+    reads = _page_reads.get()
+    if reads is not None:
+        reads[(patient_id, None)] = history
+
+
 def patient_history(
     patient_id: UUID, exclude_encounter: UUID | None = None
 ) -> tuple[PastTreatment, ...]:
@@ -111,7 +144,20 @@ def patient_history(
 
     One row per signed encounter and product, summed and its muscles listed in SQL (a PREEMPT
     cycle is 31 administration rows, 7 muscles), so a long history costs one row per session.
+    Inside `reading_once`, a history already read by the page is returned as read.
     """
+    reads = _page_reads.get()
+    if reads is None:
+        return _read_history(patient_id, exclude_encounter)
+    key = (patient_id, exclude_encounter)
+    if key not in reads:
+        reads[key] = _read_history(patient_id, exclude_encounter)
+    return reads[key]
+
+
+def _read_history(
+    patient_id: UUID, exclude_encounter: UUID | None = None
+) -> tuple[PastTreatment, ...]:
     rows = (
         Administration.objects.filter(
             encounter__patient_id=patient_id, encounter__status=EncounterStatus.SIGNED
@@ -122,15 +168,27 @@ def patient_history(
         .order_by()
     )
     local = [
-        PastTreatment(
-            on=local_date(at),
-            product=product,
-            units=total,
-            pathway=Pathway(pathway),
-            muscles=frozenset(muscles.split(CodeList.separator)),
-        )
+        signed_treatment(at, pathway, product, total, muscles)
         for _, at, pathway, product, total, muscles in rows
     ]
+    return with_external(local, patient_id)
+
+
+def signed_treatment(
+    at: datetime, pathway: str, product: str, total: Decimal, muscles: str
+) -> PastTreatment:
+    """One signed encounter's administrations of one product (summed, muscles joined in SQL)."""
+    return PastTreatment(
+        on=local_date(at),
+        product=product,
+        units=total,
+        pathway=Pathway(pathway),
+        muscles=frozenset(muscles.split(CodeList.separator)),
+    )
+
+
+def with_external(local: list[PastTreatment], patient_id: UUID) -> tuple[PastTreatment, ...]:
+    """`local` plus the patient's external records (one query), in the order the engine reads."""
     external = ExternalAdministration.objects.filter(patient_id=patient_id)
     history = local + [_external(row) for row in external]
     return tuple(sorted(history, key=lambda h: (h.on, h.product)))

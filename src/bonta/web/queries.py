@@ -9,15 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import (
     Case,
+    Exists,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Sum,
+    Value,
     When,
 )
 from django.template.defaultfilters import floatformat
@@ -25,11 +31,13 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.audit.log import record
+from bonta.domain.pathways import Pathway
 from bonta.domain.plan import PastTreatment
+from bonta.records.errors import NotFound
 from bonta.records.models import (
-    Administration,
     AdverseEvent,
     AdverseEventOutcome,
+    Course,
     Encounter,
     EncounterStatus,
     Patient,
@@ -38,8 +46,8 @@ from bonta.records.models import (
 )
 from bonta.records.models.base import UNITS_TOTAL_FIELD, units_total
 from bonta.records.services import vials_with_usage
-from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, load, require_role
-from bonta.records.snapshots import patient_history
+from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, require_role
+from bonta.records.snapshots import CodeList, signed_treatment, with_external
 from bonta.web.templatetags.bonta import brand
 
 PAGE_SIZE = 25
@@ -116,20 +124,29 @@ class Chart:
     encounters: list[TimelineEntry]  # newest first
     history: tuple[PastTreatment, ...]
     open_events: list[AdverseEvent]
+    migraine_course: bool = False  # the patient has a chronic-migraine course (diary link)
 
 
 def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
-    """Everything the chart shows, in a fixed number of queries whatever the history length."""
+    """Everything the chart shows, in a fixed number of queries whatever the history length.
+
+    Four reads: the patient (with whether a migraine course exists), every encounter with its
+    units and muscles (the timeline and the signed history from one grouped query), external
+    records, open adverse events; then the audit event.
+    """
     require_role(by, CLINICAL_READ, "view clinical records")
-    with transaction.atomic():
-        patient = load(Patient, patient_id, "patient")
+    # No savepoint of its own inside the chart page's transaction: any error here ends the page.
+    with transaction.atomic(savepoint=False):
+        patient = _chart_patient(patient_id)
+        timeline, signed = _encounters(patient)
         chart = Chart(
             patient=patient,
-            encounters=_timeline(patient),
-            history=patient_history(patient.pk),
+            encounters=timeline,
+            history=with_external(signed, patient.pk),
             open_events=list(
                 patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
             ),
+            migraine_course=patient.migraine_course,  # type: ignore[attr-defined]
         )
         record(
             "patient.chart",
@@ -142,21 +159,46 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
     return chart
 
 
-def _timeline(patient: Patient) -> list[TimelineEntry]:
-    """Units given for a signed encounter, planned for a draft; values, not model instances."""
-    signed = Q(status=EncounterStatus.SIGNED)
+def _chart_patient(patient_id: UUID | str) -> Patient:
+    migraine = Course.objects.filter(
+        patient_id=OuterRef("pk"), pathway=Pathway.CHRONIC_MIGRAINE.value
+    )
+    try:
+        return Patient.objects.annotate(migraine_course=Exists(migraine)).get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, ValidationError):  # ValidationError: bad UUID
+        raise NotFound("No such patient.") from None
+
+
+def _encounters(patient: Patient) -> tuple[list[TimelineEntry], list[PastTreatment]]:
+    """The timeline (units given for a signed encounter, planned for a draft) and the signed
+    history (one `PastTreatment` per signed encounter and product), from one grouped query.
+
+    Values, not model instances. The planned total is a subquery that only drafts evaluate.
+    """
     rows = (
         Encounter.objects.filter(patient=patient)
+        .values_list("id", "at", "pathway", "product", "status", "administrations__product")
+        .annotate(given=Sum("administrations__units"), muscles=CodeList("administrations__muscle"))
         .annotate(
-            units=Case(
-                When(signed, then=units_total(Administration, "encounter_id", "pk")),
+            planned=Case(
+                When(status=EncounterStatus.SIGNED, then=Value(None)),
                 default=units_total(PlannedInjection, "encounter_id", "pk"),
                 output_field=UNITS_TOTAL_FIELD,
             )
         )
-        .order_by("-at")
-        .values_list("id", "at", "pathway", "product", "status", "units")
+        .order_by("-at", "id")
     )
+    units: dict[UUID, Decimal] = {}
+    encounters: dict[UUID, tuple[datetime, str, str, str]] = {}
+    signed: list[PastTreatment] = []
+    for pk, at, pathway, product, status, given_product, given, muscles, planned in rows:
+        encounters.setdefault(pk, (at, pathway, product, status))
+        if status == EncounterStatus.SIGNED:
+            units[pk] = units.get(pk, Decimal(0)) + (given or 0)
+            if given_product is not None:
+                signed.append(signed_treatment(at, pathway, given_product, given, muscles))
+        else:
+            units[pk] = planned
     return [
         TimelineEntry(
             pk=pk,
@@ -166,13 +208,13 @@ def _timeline(patient: Patient) -> list[TimelineEntry]:
             # As the date filter would: the active time zone's calendar date.
             date=f"{timezone.localtime(at):%Y-%m-%d}",
             what=(
-                f"{brand(product)} · {floatformat(units, '-2')} U"
+                f"{brand(product)} · {floatformat(units[pk], '-2')} U"
                 if status == EncounterStatus.SIGNED
-                else f"{brand(product)} · planned {floatformat(units, '-2')} U"
+                else f"{brand(product)} · planned {floatformat(units[pk], '-2')} U"
             ),
         )
-        for pk, at, pathway, product, status, units in rows
-    ]
+        for pk, (at, pathway, product, status) in encounters.items()
+    ], signed
 
 
 # A display bound, not a rule: vials reconstituted more than a week ago are past any label

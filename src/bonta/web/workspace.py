@@ -60,9 +60,17 @@ def initial_state(
     return state
 
 
-def selected_vial(state: PlanState) -> Vial | None:
+def selected_vial(state: PlanState, planned: list[PlannedInjection] | None = None) -> Vial | None:
+    """The form's vial with its usage (`drawn`, `discarded`); taken from `planned` when those
+    rows were read by `snapshots.planned_rows` (the same sums) and draw from it, else read."""
     if not state.vial:
         return None
+    for row in planned or ():
+        if str(row.vial_id) == state.vial and hasattr(row, "vial_drawn"):
+            vial = row.vial
+            vial.drawn = row.vial_drawn  # type: ignore[attr-defined]
+            vial.discarded = row.vial_discarded  # type: ignore[attr-defined]
+            return vial
     try:
         return services.vials_with_usage().filter(pk=state.vial).first()
     except (ValueError, ValidationError):  # a malformed id selects nothing
@@ -83,7 +91,10 @@ def vial_view(vial: Vial | None) -> dict[str, Any] | None:
     }
 
 
-def plan_context(encounter: Encounter, state: PlanState) -> dict[str, Any]:
+def plan_context(
+    encounter: Encounter, state: PlanState, planned_rows: list[PlannedInjection] | None = None
+) -> dict[str, Any]:
+    """The map, the list and the totals; `planned_rows`: the stored plan, if already read."""
     way = Pathway(encounter.pathway)
     planned: dict[str, Decimal] = {}
     by_muscle: dict[str, Decimal] = {}
@@ -95,7 +106,7 @@ def plan_context(encounter: Encounter, state: PlanState) -> dict[str, Any]:
         planned[row.point] = planned.get(row.point, Decimal(0)) + units
         name = muscles()[row.muscle].name if row.muscle else row.point
         by_muscle[name] = by_muscle.get(name, Decimal(0)) + units
-    vial = selected_vial(state)
+    vial = selected_vial(state, planned_rows)
     return {
         "encounter": encounter,
         "state": state,

@@ -53,7 +53,17 @@ class Encounter(models.Model):
 
     class Meta:
         ordering = ("at",)
-        indexes = (models.Index(fields=["patient", "status"]),)
+        indexes = (
+            models.Index(fields=["patient", "status"]),
+            # The recall list: signed sessions of one pathway and product in a date band, and
+            # "is there a later signed session of this patient on this pathway?".
+            models.Index(
+                fields=["status", "pathway", "product", "at"], name="records_enc_recall_band"
+            ),
+            models.Index(
+                fields=["patient", "pathway", "status", "at"], name="records_enc_patient_way"
+            ),
+        )
 
     def __str__(self) -> str:
         return f"encounter {self.id} ({self.status})"
@@ -119,8 +129,9 @@ class Administration(_PartOfEncounter):
     """What was given, written once at sign-off from the plan; totals are derived from these."""
 
     id = uuid_pk()
+    # Indexed with its muscle (Meta.indexes), which serves every lookup by encounter too.
     encounter = models.ForeignKey(
-        Encounter, on_delete=models.PROTECT, related_name="administrations"
+        Encounter, on_delete=models.PROTECT, related_name="administrations", db_index=False
     )
     position = models.PositiveIntegerField()
     product = models.CharField(max_length=32)
@@ -136,6 +147,10 @@ class Administration(_PartOfEncounter):
 
     class Meta:
         ordering = ("position",)
+        indexes = (
+            # A session's muscles without reading its rows (the recall list reads thousands).
+            models.Index(fields=["encounter", "muscle"], name="records_admin_enc_muscle"),
+        )
 
     def __str__(self) -> str:
         return f"{self.units} U {self.product} {self.muscle} {self.side}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from bonta.domain.pathways import Pathway
 from bonta.records import services
 from bonta.records.errors import Conflict, SignRefused
 from bonta.records.models import Encounter, PlannedInjection
+from bonta.records.snapshots import planned_rows
 from bonta.web import workspace
 from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, staff
 from bonta.web.forms import AddendumForm, EncounterStartForm, add_service_error
@@ -100,24 +102,28 @@ def encounter_plan(request: HttpRequest, encounter_id: str) -> HttpResponse:
         state.toggle(request.POST["toggle"])
     if request.POST.get("remove"):
         state.remove(request.POST["remove"])
-    planned = _save_plan(request, encounter, state)
-    if not is_htmx(request):
-        if state.has_errors:
-            return render_draft(request, encounter, state, overrides(request.POST), 422)
-        return redirect("web:encounter", encounter_id=encounter.pk)
-    plan_ok = not state.has_errors
-    context = {
-        **workspace.plan_context(encounter, state),
-        **workspace.check_context(encounter, request.user, request.POST, plan_ok, planned),
-        "can_edit": True,
-    }
+    # One transaction for the save and the check (each service's own block is a savepoint in
+    # it): the request costs one durable commit, not two, and the check sees the plan it saved.
+    with transaction.atomic():
+        planned = _save_plan(request, encounter, state)
+        if not is_htmx(request):
+            if state.has_errors:
+                return render_draft(request, encounter, state, overrides(request.POST), 422)
+            return redirect("web:encounter", encounter_id=encounter.pk)
+        plan_ok = not state.has_errors
+        context = {
+            **workspace.plan_context(encounter, state, planned),
+            **workspace.check_context(encounter, request.user, request.POST, plan_ok, planned),
+            "can_edit": True,
+        }
     return render(request, "web/encounters/_live.html", context)
 
 
 def _save_plan(
     request: HttpRequest, encounter: Encounter, state: PlanState
 ) -> list[PlannedInjection] | None:
-    """Save the plan; return it as stored (read once, for the form and the fingerprint)."""
+    """Save the plan; return it as stored, with its vials and their usage (read once, for the
+    form, the vial panel and the fingerprint)."""
     apply = request.POST.get("action") == "apply"
     try:
         if apply:
@@ -131,7 +137,7 @@ def _save_plan(
     except InvalidInput as error:
         state.refuse(error)
         return None
-    planned = list(encounter.plan.all())
+    planned = planned_rows(encounter.pk)
     state.rows = workspace.initial_state(encounter, state.vial, planned).rows
     return planned
 

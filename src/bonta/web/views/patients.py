@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,11 +13,11 @@ from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import load as load_reference
 from bonta.records import services
 from bonta.records.models import Patient
+from bonta.records.snapshots import reading_once, remember_history
 from bonta.web import queries
 from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
 from bonta.web.forms import PatientForm, SafetyFlagsForm, add_service_error
 from bonta.web.ledger import dose_ledger
-from bonta.web.views.diary import has_migraine_course
 
 FLAG_ALIASES = {
     "flags.allergies": "allergies",
@@ -57,17 +58,23 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     if request.user.role not in CLINICAL_READ:
         patient = services.get_patient(patient_id, by=request.user)
         return render(request, "web/patients/demographics.html", {"patient": patient})
-    chart = queries.patient_chart(patient_id, by=request.user)
-    today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
-    context = {
-        "chart": chart,
-        "patient": chart.patient,
-        "flags": standing_flags(chart.patient),
-        "ledger": dose_ledger(chart.history, today),
-        "today": today,
-        "migraine_course": has_migraine_course(chart.patient),
-    }
-    return render(request, "web/patients/chart.html", context)
+    # One transaction for the page: the chart's read and the panels' audited reads (each a
+    # savepoint inside it) commit together, so the page costs one durable commit, not one per
+    # panel; and the panels reuse the history the chart has read (`reading_once`, this
+    # request only: nothing is kept between requests).
+    with transaction.atomic(), reading_once():
+        chart = queries.patient_chart(patient_id, by=request.user)
+        remember_history(chart.patient.pk, chart.history)
+        today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
+        context = {
+            "chart": chart,
+            "patient": chart.patient,
+            "flags": standing_flags(chart.patient),
+            "ledger": dose_ledger(chart.history, today),
+            "today": today,
+            "migraine_course": chart.migraine_course,
+        }
+        return render(request, "web/patients/chart.html", context)
 
 
 def standing_flags(patient: Patient) -> list[str]:

@@ -21,6 +21,7 @@ from bonta.audit.log import record
 from bonta.domain.errors import InvalidInput
 from bonta.records.models import Patient
 from bonta.records.services._common import ANY_STAFF, CLINICAL_WRITE, load, require_role
+from bonta.records.services.patients import get_patient
 
 MAX_CALENDAR_DAYS = 7
 PAST_SHOWN = 10  # the chart lists every upcoming appointment and this many past ones
@@ -109,18 +110,10 @@ def find_patient(record_number: str, *, by: User) -> Patient:
     number = str(record_number or "").strip()
     if not number:
         raise InvalidInput("record_number", "is required")
-    with transaction.atomic():
-        patient = Patient.objects.filter(record_number=number).first()
-        if patient is None:
-            raise InvalidInput("record_number", f"no patient has record number {number!r}")
-        record(
-            "patient.read",
-            actor=by,
-            object_type="patient",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-        )
-    return patient
+    found = Patient.objects.filter(record_number=number).values_list("pk", flat=True).first()
+    if found is None:
+        raise InvalidInput("record_number", f"no patient has record number {number!r}")
+    return get_patient(found, by=by)  # the records service's audited read
 
 
 def bookable_clinicians() -> list[User]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from bonta.accounts.models import Role
 from bonta.appointments import demo as appointments_demo
+from bonta.appointments.services.recall import refresh_patients
 from bonta.consent import demo as consent_demo
 from bonta.consent.models import Consent
 from bonta.cosmetic import demo as cosmetic_demo
@@ -186,6 +187,8 @@ class _Batch:
             _insert_rows(Consent, consent_demo.COLUMNS, self.consents)
             cosmetic_demo.save(self.cosmetic_outcomes)
             appointments_demo.save(self.appointments)
+            # the recall list's stored due dates, from the rows just written
+            refresh_patients([p.pk for p in self.patients])
 
     def counts(self) -> dict[str, int]:
         return {

@@ -1,6 +1,7 @@
-"""The recall list's narrowed, set-based reading gives what the plain rule gives, patient by
-patient: the last signed session per pathway, the domain's next visits over the patient's whole
-history with their wear-off dates (`propose_next_visits`' reading), no upcoming appointment."""
+"""The recall list (its stored due dates, `RecallDue`, refreshed by the services and the demo
+loader) gives what the plain rule gives, patient by patient: the last signed session per
+pathway, the domain's next visits over the patient's whole history with their wear-off dates
+(`propose_next_visits`' reading), no upcoming appointment."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from bonta.appointments.services import recall_list
 from bonta.appointments.services.proposals import area_history, areas_of, session_wear_off
 from bonta.appointments.services.recall import (
     _personal_recommended,
+    _population_days,
     _start_of,
     _visit_days,
-    candidate_bands,
 )
 from bonta.cosmetic.models import WearOffReport
 from bonta.cosmetic.services import record_wear_off
@@ -150,7 +151,8 @@ def test_a_patients_own_long_duration_is_found_beyond_the_population_band(
     signed_xeomin(bob, dr_grey, second_at)
 
     session_on = local_date(second_at)
-    assert candidate_bands()[("cosmetic", "xeomin")].treatment[1] < 150
+    population = SignedSession(session_on, Pathway.COSMETIC, "xeomin", "glabellar_lines")
+    assert _population_days(population)[0] < session_on + timedelta(days=150)
     on = session_on + timedelta(days=120)
     (entry,) = proposed(on, 120, by=dr_grey)
     assert entry == plain_rule(on, 120)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from bonta.records.models import Patient
+from bonta.records.models import Encounter, Patient
 from bonta.records.models.base import pathway_field, uuid_pk
 
 
@@ -71,3 +71,37 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.id} ({self.kind}, {self.status})"
+
+
+class RecallDue(models.Model):
+    """A proposed visit after a patient's latest signed session on a pathway, for one area.
+
+    Derived, never edited: `bonta.appointments.services.recall` writes it from the records with
+    the domain's `next_visits` in the transaction that changes what it depends on (sign-off, a
+    wear-off report, an imported record) and `bonta_recall_rebuild` recomputes it. Nothing in
+    it depends on the day it is read: the recall list picks the rows in its window and leaves
+    out patients with an upcoming appointment when it reads them.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    # the session it follows: the patient's latest signed one on the pathway
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="+")
+    pathway = pathway_field()
+    product = models.CharField(max_length=32)
+    area = models.CharField(max_length=64)  # a treatment area (bonta.domain.anatomy)
+    kind = models.CharField(max_length=16, choices=AppointmentKind.choices)
+    due_on = models.DateField()  # the recommended date (the review's date for a review)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["encounter", "area", "kind"], name="recall_due_one_per_area_kind"
+            ),
+        )
+        indexes = (
+            # The recall list: the rows in a date window, with the patient to join and probe.
+            models.Index(fields=["due_on", "patient"], name="recall_due_window"),
+        )
+
+    def __str__(self) -> str:
+        return f"recall due {self.due_on} ({self.kind}, {self.area})"

@@ -64,6 +64,7 @@ from bonta.records.services._common import (
     not_in_future,
     require_role,
 )
+from bonta.records.services.encounters import history_changed
 from bonta.records.snapshots import local_date, patient_history
 
 GOALS_MAX = 500
@@ -326,6 +327,8 @@ def _wear_off_from_follow_up(assessment: CosmeticAssessment, session: Encounter)
         assessment=assessment,
         recorded_by=assessment.recorded_by,
     )
+    if report.returned:  # only returned movement dates a wear-off (`wore_off_dates`)
+        history_changed(report.patient_id)
     _audit_report(report, assessment.recorded_by)
 
 
@@ -391,6 +394,8 @@ def record_wear_off(
             source=source,
             recorded_by=by,
         )
+        if returned:  # only returned movement dates a wear-off (`wore_off_dates`)
+            history_changed(patient.pk)
         _audit_report(report, by)
     return report
 

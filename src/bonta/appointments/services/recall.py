@@ -2,44 +2,31 @@
 
 `recall_list(on, days)` covers the local dates `on` … `on + days - 1` (`days` of them). A patient
 is proposed when their first proposed visit in the window — the review, else the recommended
-date of the next cycle or touch-up — falls in it; overdue patients (recommended date before
-`on`) are not on this list, nor are patients with an upcoming appointment. Products with no
-label interval get no proposal. The dates are the ones `propose_next_visits` gives: the
-domain's `next_visits` over the patient's history up to the session, with the wear-off dates
-reported for it (`bonta.cosmetic.services.wore_off_dates`).
+date of the next cycle or touch-up — falls in it; patients with an upcoming appointment are
+not on this list. Products with no label interval get no proposal. The dates are the ones
+`propose_next_visits` gives: the domain's `next_visits` over the patient's history up to the
+session, with the wear-off dates reported for it (`bonta.cosmetic.services.wore_off_dates`).
 
-It reads in a fixed number of queries whatever the number of patients (id lists go in chunks of
-`CHUNK`; a longer list costs one more query per chunk):
+The dates are stored (`RecallDue`: one row per area and kind after each patient's latest signed
+session per pathway) because none of them depends on the day the list is read, and the list
+is then one indexed range query (plus the booked appointments):
 
-1. upcoming (booked or moved) appointments starting in the window;
-2. the candidates: each patient's last signed encounter per pathway whose session date lies in
-   a *candidate band*, with its muscles, for patients with no upcoming appointment;
-3. for candidates whose cosmetic review can fall in the window: their earlier cosmetic sessions'
-   muscles (is this the first session in the area?);
-4. imported cosmetic records of the patients read in 3. or 5.;
-5. and 6. for candidates who have reported wear-off: their cosmetic sessions and wear-off dates
-   (and, rarely, 7.: the muscles of a session that could have renewed an area before the date
-   reported for an earlier one).
-
-What each date depends on, and so what is read (`bonta.domain.scheduling`):
-- the cycle or touch-up on the population figure or label minimum depends on the session only
-  (its date, product, area): one `next_visits` call per distinct session, memoised per call;
-- the review depends on whether the session is the first in its area on record; it is read
-  only when the review can fall in the window;
-- a touch-up with the patient's own durations depends on the days from each earlier session of
-  the same product and area to its wear-off date (`observed_durations`); it is computed with the
-  domain's own functions as `touch_up_window` composes them (`_personal_recommended`). The
-  durations come from the wear-off reports, each for an area its session treated (the rule
-  `record_wear_off` enforces), less any whose area was treated again before the reported date
-  (`proposals.area_history`).
-Only cosmetic records can touch a cosmetic area (`area_of` maps a muscle per pathway), and a
-migraine cycle does not use history at all.
-
-Candidate bands come from the domain (`next_visits` on a reference date per pathway, product and
-area, widened by `MONTH_SLACK_DAYS` for calendar months), so the SQL only narrows: a session
-whose review, or whose cycle or touch-up on the population or label figure, can fall in the
-window. For a patient who has reported wear-off the band runs from the label minimum to
-`personal_horizon()`, the longest population figure.
+- `due_rows(patient_ids)` computes them set-based (a fixed number of queries per chunk of
+  `CHUNK` patients): the latest signed sessions with their areas; earlier cosmetic sessions'
+  areas (is this the first session in the area? then a review is due); imported records;
+  and, for patients who reported wear-off, their sessions and wear-off dates (the days from
+  each session to its wear-off date, less any whose area was treated again before it, as
+  `proposals.area_history` reads them). A touch-up on the patient's own durations is composed
+  from the domain's functions as `touch_up_window` composes them (`_personal_recommended`,
+  tested against it); otherwise the dates are `next_visits`' own.
+- `refresh_patient` rewrites one patient's rows inside the transaction that changed their
+  history: it is registered in `bonta.records.services.encounters.HISTORY_CHANGED`, which
+  sign-off, wear-off reports (staff, portal, a follow-up back to baseline) and imported records
+  call. A patient's rows change only through these.
+- `rebuild` recomputes the whole table (`bonta_recall_rebuild`; the migration that adds the
+  table runs it on a database with signed sessions; the demo loader refreshes each batch).
+- What depends on the day — the window, upcoming appointments, the patient's latest clinic —
+  is read when the list is: only the rows in the window are read.
 """
 
 from __future__ import annotations
@@ -52,22 +39,22 @@ from functools import cache, lru_cache
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bonta.accounts.models import User
-from bonta.appointments.models import UPCOMING, Appointment, AppointmentKind
+from bonta.appointments.models import UPCOMING, Appointment, AppointmentKind, RecallDue
 from bonta.appointments.services.proposals import areas_of
 from bonta.audit.log import record
 from bonta.cosmetic.models import WearOffReport
 from bonta.cosmetic.services import wore_off_dates
 from bonta.domain.anatomy import areas
-from bonta.domain.duration import duration_priors, population_prior, predicted_days
+from bonta.domain.duration import population_prior, predicted_days
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
-from bonta.domain.products import get_product, products_for
+from bonta.domain.products import get_product
 from bonta.domain.scheduling import (
     DEFAULT_POLICY,
     NextVisits,
@@ -80,15 +67,15 @@ from bonta.records.models import (
     Encounter,
     EncounterStatus,
     ExternalAdministration,
+    Patient,
 )
 from bonta.records.services._common import ANY_STAFF, require_role
 from bonta.records.snapshots import CodeList, external_muscles, local_date
 
 MAX_DAYS = 366
-MONTH_SLACK_DAYS = 3  # a month is 28–31 days: widen the SQL band, the domain then decides
-REFERENCE_DAY = date(2001, 1, 1)
 CHUNK = 5000  # ids per IN list (SQLite's default limit is 32,766 variables)
 COSMETIC = Pathway.COSMETIC.value
+ROW_FIELDS = ("patient_id", "encounter_id", "pathway", "product", "area", "kind", "due_on")
 
 
 @dataclass(frozen=True)
@@ -105,18 +92,6 @@ class RecallEntry:
     booked: bool
     appointment_id: UUID | None = None
     areas: tuple[str, ...] = ()
-
-
-Span = tuple[int, int]  # days from a session: (nearest, farthest)
-
-
-@dataclass(frozen=True)
-class _Band:
-    """Days from a session to its proposed visits, over every area of one pathway and product."""
-
-    treatment: Span  # the cycle or touch-up on the population or label figure
-    review: Span | None  # reviews, if any are proposed
-    minimum: int  # the label (or clinic) minimum interval: no touch-up is proposed before it
 
 
 def recall_list(on: date, days: int, clinic: str | None = None, *, by: User) -> list[RecallEntry]:
@@ -178,13 +153,13 @@ def _booked(on: date, last: date, clinic: str | None) -> list[RecallEntry]:
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
+    encounter_id: UUID
     patient_id: UUID
     session_on: date
     pathway: Pathway
     product: str
     areas: tuple[str, ...]
     reported: bool  # the patient has wear-off reports (personal durations may apply)
-    name: tuple[str, str, str]  # record number, given name, family name
 
 
 @dataclass
@@ -198,24 +173,136 @@ class _History:
 
 
 def _proposed(on: date, last: date, clinic: str | None) -> list[RecallEntry]:
-    bands = candidate_bands()
-    candidates = _candidates(on, last, clinic, bands)
+    """One indexed range query over the stored due dates (`RecallDue`), less patients with an
+    upcoming appointment (and, with `clinic`, those whose latest appointment was elsewhere)."""
+    upcoming = Appointment.objects.filter(
+        patient_id=OuterRef("patient_id"), status__in=UPCOMING, starts_at__gte=_start_of(on)
+    )
+    rows = RecallDue.objects.filter(due_on__gte=on, due_on__lte=last).filter(~Exists(upcoming))
+    if clinic is not None:
+        home = Appointment.objects.filter(patient_id=OuterRef("patient_id")).order_by("-starts_at")
+        rows = rows.annotate(home=Coalesce(Subquery(home.values("clinic")[:1]), Value(""))).filter(
+            home=clinic
+        )
+    # per session (a patient's latest on a pathway): the first (day, kind) in the window
+    due: dict[UUID, list[Any]] = {}
+    for encounter_id, day, kind, area, *rest in rows.values_list(
+        "encounter_id",
+        "due_on",
+        "kind",
+        "area",
+        "patient_id",
+        "pathway",
+        "patient__record_number",
+        "patient__given_name",
+        "patient__family_name",
+    ).order_by():
+        found = due.get(encounter_id)
+        if found is None or (day, kind) < (found[0], found[1]):
+            due[encounter_id] = [day, kind, {area}, *rest]
+        elif (day, kind) == (found[0], found[1]):
+            found[2].add(area)
+    return [
+        RecallEntry(
+            patient_id=patient_id,
+            record_number=number,
+            given_name=given,
+            family_name=family,
+            due_on=day,
+            pathway=pathway,
+            kind=kind,
+            booked=False,
+            areas=tuple(sorted(treated)),
+        )
+        for day, kind, treated, patient_id, pathway, number, given, family in due.values()
+    ]
+
+
+# ---- the stored due dates ------------------------------------------------------------------
+
+
+def refresh_patient(patient_id: UUID) -> None:
+    """Recompute one patient's `RecallDue` rows; runs in the caller's transaction (the hook
+    `bonta.records.services.encounters.history_changed` calls it on every change of the
+    history they derive from: sign-off, a wear-off report, an imported record).
+
+    The patient row is locked first (sign-off already holds it): two transactions refreshing one
+    patient take turns, and the second computes from what the first committed."""
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient_id).first()
+        refresh_patients([patient_id])
+
+
+def refresh_patients(patient_ids: Iterable[UUID]) -> int:
+    """Recompute these patients' `RecallDue` rows (in chunks of `CHUNK`); the rows written."""
+    written = 0
+    with transaction.atomic():
+        for ids in _chunks(patient_ids):
+            RecallDue.objects.filter(patient_id__in=ids).delete()
+            rows = due_rows(ids)
+            RecallDue.objects.bulk_create(rows, batch_size=2000)
+            written += len(rows)
+    return written
+
+
+def rebuild(chunk: int = 2000, progress: Any = None) -> int:
+    """Recompute the whole table from the records, in one transaction: every patient with a
+    signed session, `chunk` patients at a time (`bonta_recall_rebuild`). The rows written."""
+    written = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # sign-offs meanwhile wait rather than collide
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {RecallDue._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        RecallDue.objects.all().delete()
+        patients = list(
+            Encounter.objects.filter(status=EncounterStatus.SIGNED)
+            .values_list("patient_id", flat=True)
+            .order_by("patient_id")
+            .distinct()
+        )
+        for start in range(0, len(patients), chunk):
+            rows = due_rows(patients[start : start + chunk])
+            RecallDue.objects.bulk_create(rows, batch_size=2000)
+            written += len(rows)
+            if progress is not None:
+                progress(min(start + chunk, len(patients)), len(patients))
+    return written
+
+
+def stored_rows(patient_ids: Iterable[UUID] | None = None) -> set[tuple[Any, ...]]:
+    """The stored rows as comparable tuples (for `bonta_recall_rebuild --check` and tests)."""
+    rows = RecallDue.objects.all()
+    if patient_ids is not None:
+        rows = rows.filter(patient_id__in=list(patient_ids))
+    return set(rows.values_list(*ROW_FIELDS))
+
+
+def computed_rows(patient_ids: Iterable[UUID], chunk: int = 2000) -> set[tuple[Any, ...]]:
+    """What `due_rows` gives now for these patients, as `stored_rows` gives it."""
+    listed = list(patient_ids)
+    found = set()
+    for start in range(0, len(listed), chunk):
+        for row in due_rows(listed[start : start + chunk]):
+            found.add(tuple(getattr(row, f) for f in ROW_FIELDS))
+    return found
+
+
+def due_rows(patient_ids: list[UUID]) -> list[RecallDue]:
+    """The due dates after each patient's latest signed session per pathway, per area: the
+    touch-up or cycle (on the patient's own durations where reported), and the review when
+    the session was the first in its area. Unsaved; none depends on the day it is read."""
+    candidates = _candidates(patient_ids)
     cosmetic = [c for c in candidates if c.pathway is Pathway.COSMETIC]
-    review = {
-        c.patient_id: c.session_on
-        for c in cosmetic
-        if _in_span(bands[(COSMETIC, c.product)].review, c.session_on, on, last)
-    }
+    review = {c.patient_id: c.session_on for c in cosmetic}
     reported = {c.patient_id: c.session_on for c in cosmetic if c.reported}
     histories = _histories(review, reported)
     # (session date, pathway, product, area) → (treatment date, review date or None), from
     # `next_visits` for a first session with no durations; None when it proposes nothing.
     memo: dict[tuple[date, Pathway, str, str], tuple[date, date | None] | None] = {}
-    entries = []
+    rows = []
     for c in candidates:
         history = histories.get(c.patient_id) if c.pathway is Pathway.COSMETIC else None
         kind = TREATMENT_KIND[c.pathway]
-        due: list[tuple[date, str, str]] = []
         for area in c.areas:
             key = (c.session_on, c.pathway, c.product, area)
             if key not in memo:
@@ -227,58 +314,37 @@ def _proposed(on: date, last: date, clinic: str | None) -> list[RecallEntry]:
             observed = history.wore_off.get((c.product, area)) if history is not None else None
             if observed:
                 treatment = _personal_recommended(SignedSession(*key), observed)
-            if on <= treatment <= last:
-                due.append((treatment, kind, area))
-            if (
-                review_on is not None
-                and on <= review_on <= last
-                and c.patient_id in review
-                and _first_in_area(history, area, c.session_on)
-            ):
-                due.append((review_on, REVIEW, area))
-        if due:
-            day, first_kind, _ = min(due)
-            number, given, family = c.name
-            entries.append(
-                RecallEntry(
+            due = [(treatment, kind)]
+            if review_on is not None and _first_in_area(history, area, c.session_on):
+                due.append((review_on, REVIEW))
+            rows += [
+                RecallDue(
                     patient_id=c.patient_id,
-                    record_number=number,
-                    given_name=given,
-                    family_name=family,
-                    due_on=day,
+                    encounter_id=c.encounter_id,
                     pathway=c.pathway.value,
-                    kind=first_kind,
-                    booked=False,
-                    areas=tuple(sorted({a for d, k, a in due if (d, k) == (day, first_kind)})),
+                    product=c.product,
+                    area=area,
+                    kind=visit_kind,
+                    due_on=day,
                 )
-            )
-    return entries
+                for day, visit_kind in due
+            ]
+    return rows
 
 
-def _candidates(
-    on: date, last: date, clinic: str | None, bands: Mapping[tuple[str, str], _Band]
-) -> list[_Candidate]:
-    """Each patient's last signed encounter per pathway in its band, if nothing is booked, with
-    the areas it treated."""
+def _candidates(patient_ids: list[UUID]) -> list[_Candidate]:
+    """Each patient's last signed encounter per pathway, with the areas it treated."""
     later = Encounter.objects.filter(
         patient_id=OuterRef("patient_id"),
         pathway=OuterRef("pathway"),
         status=EncounterStatus.SIGNED,
         at__gt=OuterRef("at"),
     )
-    upcoming = Appointment.objects.filter(
-        patient_id=OuterRef("patient_id"), status__in=UPCOMING, starts_at__gte=_start_of(on)
-    )
     rows = (
         Encounter.objects.annotate(reported=Exists(_reports()))
-        .filter(_band_filter(on, last, bands))
-        .filter(~Exists(later), ~Exists(upcoming))
+        .filter(patient_id__in=patient_ids, status=EncounterStatus.SIGNED)
+        .filter(~Exists(later))
     )
-    if clinic is not None:
-        home = Appointment.objects.filter(patient_id=OuterRef("patient_id")).order_by("-starts_at")
-        rows = rows.annotate(home=Coalesce(Subquery(home.values("clinic")[:1]), Value(""))).filter(
-            home=clinic
-        )
     migraine = _migraine_area()
     if migraine is None:
         rows = rows.annotate(muscles=_muscles(), migraine_area=Value(False))
@@ -291,29 +357,20 @@ def _candidates(
             ),
         )
     found = []
-    for patient_id, at, way, product, reported, muscles, migraine_area, *name in rows.values_list(
-        "patient_id",
-        "at",
-        "pathway",
-        "product",
-        "reported",
-        "muscles",
-        "migraine_area",
-        "patient__record_number",
-        "patient__given_name",
-        "patient__family_name",
+    for pk, patient_id, at, way, product, reported, muscles, migraine_area in rows.values_list(
+        "id", "patient_id", "at", "pathway", "product", "reported", "muscles", "migraine_area"
     ).order_by():
         treated = _areas(way, muscles) if muscles else (migraine,) if migraine_area else ()
         if treated:
             found.append(
                 _Candidate(
+                    encounter_id=pk,
                     patient_id=patient_id,
                     session_on=local_date(at),
                     pathway=Pathway(way),
                     product=product,
                     areas=treated,
                     reported=bool(reported),
-                    name=tuple(name),  # type: ignore[arg-type]
                 )
             )
     return found
@@ -581,85 +638,6 @@ def _chunks(ids: Iterable[UUID]) -> Iterator[list[UUID]]:
     listed = list(ids)
     for start in range(0, len(listed), CHUNK):
         yield listed[start : start + CHUNK]
-
-
-# ---- candidate bands -----------------------------------------------------------------------
-
-
-@cache
-def candidate_bands() -> dict[tuple[str, str], _Band]:
-    """Per (pathway, product): the nearest and farthest proposed visit after a session."""
-    bands = {}
-    for pathway in Pathway:
-        for product in products_for(pathway):
-            offsets, reviews, minimums = [], [], []
-            for area in (a.code for a in areas().values() if a.pathway is pathway):
-                session = SignedSession(REFERENCE_DAY, pathway, product.code, area)
-                visits = _next_visits(session)
-                if visits is None:
-                    continue
-                offsets.append((visits.treatment.recommended - REFERENCE_DAY).days)
-                minimums.append((visits.treatment.earliest - REFERENCE_DAY).days)
-                if visits.review is not None:
-                    reviews.append((visits.review.on - REFERENCE_DAY).days)
-            if offsets:
-                bands[(pathway.value, product.code)] = _Band(
-                    treatment=(min(offsets), max(offsets)),
-                    review=(min(reviews), max(reviews)) if reviews else None,
-                    minimum=min(minimums),
-                )
-    return bands
-
-
-@cache
-def personal_horizon() -> int:
-    """How far after a session the list looks for a touch-up predicted from the patient's own
-    durations: the longest population figure in the reference (days after `REFERENCE_DAY`).
-
-    The prediction shrinks the patient's durations toward the figure (`bonta.domain.duration`),
-    so it passes this only when their own effect has lasted well beyond it; such a patient is
-    not looked for further (their chart still shows the proposal). Finding every one would
-    mean reading every wear-off report on each call.
-    """
-    return max(prior.days_after(REFERENCE_DAY) for prior in duration_priors().values())
-
-
-def _in_span(span: Span | None, session_on: date, on: date, last: date) -> bool:
-    """Whether a visit `span` days after the session can fall in the window (with slack)."""
-    if span is None:
-        return False
-    nearest, farthest = span
-    return (
-        on - timedelta(days=farthest + MONTH_SLACK_DAYS)
-        <= session_on
-        <= last - timedelta(days=nearest - MONTH_SLACK_DAYS)
-    )
-
-
-def _band_filter(on: date, last: date, bands: Mapping[tuple[str, str], _Band]) -> Q:
-    """Sessions whose proposed visit can fall in `on` … `last`: the review, or the cycle or
-    touch-up on the population or label figure; for a patient who has reported wear-off, any
-    touch-up from the label minimum to `personal_horizon()` days after the session."""
-    horizon = personal_horizon()
-    either = Q(pk__in=[])
-    for (pathway, product), band in bands.items():
-        spans: list[tuple[Span, bool]] = [(band.treatment, False)]
-        if band.review is not None:
-            spans.append((band.review, False))
-        if pathway == COSMETIC:
-            spans.append(((band.minimum, max(band.treatment[1], horizon)), True))
-        for (nearest, farthest), personal in spans:
-            first = on - timedelta(days=farthest + MONTH_SLACK_DAYS)
-            final = last - timedelta(days=nearest - MONTH_SLACK_DAYS)
-            span = Q(  # status in each term: SQLite then reads each range from the index
-                status=EncounterStatus.SIGNED,
-                pathway=pathway,
-                product=product,
-                at__gte=_start_of(first),
-                at__lt=_start_of(final, 1),
-            )
-            either |= (span & Q(reported=True)) if personal else span
-    return either
 
 
 def _start_of(day: date, plus_days: int = 0) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -53,6 +53,18 @@ from bonta.records.snapshots import (
     planned_rows,
     summarise,
 )
+
+# Facts other apps store from a patient's signed history (the recall list's due dates) are
+# refreshed by these callbacks, called with the patient's id inside the transaction that changed
+# it: sign-off, a wear-off report that movement returned, an imported record. Apps register in
+# their AppConfig.ready (`bonta.appointments`), so records imports none of them.
+HISTORY_CHANGED: list[Callable[[UUID], None]] = []
+
+
+def history_changed(patient_id: UUID) -> None:
+    """Run the registered callbacks for this patient (in the caller's transaction)."""
+    for callback in HISTORY_CHANGED:
+        callback(patient_id)
 
 
 @dataclass(frozen=True)
@@ -204,6 +216,7 @@ def sign_encounter(
         if moved != 1:
             raise Conflict("This encounter was signed by someone else; nothing was changed.")
         locked.status, locked.signed_by, locked.signed_at = EncounterStatus.SIGNED, by, now
+        history_changed(locked.patient_id)
         record(
             "encounter.sign",
             actor=by,

@@ -34,6 +34,7 @@ from bonta.records.services._common import (
     require_role,
     required_text,
 )
+from bonta.records.services.encounters import history_changed
 
 
 def record_adverse_event(
@@ -133,6 +134,7 @@ def record_external_administration(
         if row.source_id and duplicate.exists():
             raise InvalidInput("source_id", "this source record is already imported")
         row.save(force_insert=True)
+        history_changed(patient.pk)
         record(
             "external_administration.record",
             actor=by,

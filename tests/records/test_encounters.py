@@ -292,3 +292,44 @@ def test_a_protocol_of_the_other_pathway_is_refused_and_nothing_is_written(alice
     assert refused.value.field == "protocol"
     assert "cosmetic protocol" in refused.value.message
     assert Encounter.objects.count() == 1
+
+
+def test_a_plan_records_the_template_it_was_started_from_without_expanding_it(alice, dr_grey):
+    vial = make_vial(dr_grey)
+    encounter = glabellar_session(alice, dr_grey, vial)
+    services.plan_treatment(
+        encounter,
+        by=dr_grey,
+        injections=injections(("procerus", "midline", "4")),
+        vial=vial.pk,
+        template="glabellar_lines",
+    )
+    encounter.refresh_from_db()
+    assert (encounter.protocol, encounter.plan.count()) == ("glabellar_lines", 1)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"template": "preempt_fixed_site"}, "chronic migraine protocol"),
+        ({"template": "no_such_template"}, "no_such_template"),
+        ({"template": "glabellar_lines", "protocol": "glabellar_lines"}, "not both"),
+    ],
+)
+def test_a_wrong_template_is_refused_and_the_plan_stays(alice, dr_grey, given, message):
+    vial = make_vial(dr_grey)
+    encounter = glabellar_session(alice, dr_grey, vial)
+    before = list(encounter.plan.values_list("point", "units"))
+    with pytest.raises(InvalidInput) as refused:
+        services.plan_treatment(
+            encounter,
+            by=dr_grey,
+            injections=injections(("procerus", "midline", "4")),
+            vial=vial.pk,
+            **given,
+        )
+    assert refused.value.field == "template"
+    assert message in refused.value.message
+    encounter.refresh_from_db()
+    assert list(encounter.plan.values_list("point", "units")) == before
+    assert encounter.protocol == "glabellar_lines"

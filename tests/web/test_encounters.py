@@ -136,6 +136,18 @@ def test_applying_a_template_replaces_the_plan(as_grey, draft) -> None:
     assert draft.protocol == "lateral_canthal_lines"
 
 
+def test_editing_points_after_a_template_keeps_the_template_it_started_from(as_grey, draft) -> None:
+    vial = current(draft)["vial"]
+    post_plan(as_grey, draft, action="apply", protocol="lateral_canthal_lines", vial=vial)
+    data = current(draft)
+    data["point"], data["units"] = data["point"][:-1], data["units"][:-1]  # remove one point
+    post_plan(as_grey, draft, **data)
+    draft.refresh_from_db()
+    assert (len(plan_rows(draft)), draft.protocol) == (5, "lateral_canthal_lines")
+    page = as_grey.get(f"/encounters/{draft.pk}/").content.decode()
+    assert "started from template lateral_canthal_lines" in page
+
+
 def test_sign_off_signs_once_however_often_it_is_sent(as_grey, draft) -> None:
     data = {"fingerprint": fingerprint(list(draft.plan.all()))}
     first = as_grey.post(f"/encounters/{draft.pk}/sign/", data)

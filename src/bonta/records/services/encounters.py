@@ -20,7 +20,7 @@ from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Severity, Side
 from bonta.domain.plan import Injection
 from bonta.domain.products import get_product
-from bonta.domain.protocols import expand, get_protocol
+from bonta.domain.protocols import Protocol, expand, get_protocol
 from bonta.domain.safety import CODES, Finding, check
 from bonta.records.errors import Conflict, SignedEncounterImmutable, SignRefused
 from bonta.records.models import (
@@ -142,12 +142,19 @@ def plan_treatment(
     protocol: str | None = None,
     injections: Sequence[InjectionInput] = (),
     vial: UUID | str | None = None,
+    template: str | None = None,
 ) -> Encounter:
-    """Replace the draft's plan: the protocol's points (from `vial`), then `injections`."""
+    """Replace the draft's plan: the protocol's points (from `vial`), then `injections`.
+
+    `template` records, without expanding it, the protocol the given injections were started
+    from (a clinician applied it, then edited the points); it cannot go with `protocol`.
+    """
     require_role(by, CLINICAL_WRITE, "plan treatments")
+    if protocol and template:
+        raise InvalidInput("template", "give a protocol to apply or the one started from, not both")
     with transaction.atomic():
         locked = _locked_draft(encounter.pk)
-        _write_plan(locked, by, protocol, injections, vial)
+        _write_plan(locked, by, protocol, injections, vial, template)
     return locked
 
 
@@ -287,7 +294,10 @@ def _write_plan(
     protocol: str | None,
     injections: Sequence[InjectionInput],
     vial: UUID | str | None,
+    template: str | None = None,
 ) -> None:
+    if template:
+        _same_pathway(encounter, get_protocol(template, "template"), "template")
     vials = _vials_by_id([vial, *(i.vial for i in injections)])
     default_vial = vials.get(_vial_key(vial) or "")
     if vial and default_vial is None:
@@ -300,8 +310,9 @@ def _write_plan(
         row.position = position
     PlannedInjection.objects.filter(encounter=encounter).delete()
     PlannedInjection.objects.bulk_create(rows)  # the draft is locked and checked above
-    if encounter.protocol != (protocol or ""):  # unchanged on most edits: no UPDATE needed
-        encounter.protocol = protocol or ""
+    recorded = protocol or template or ""
+    if encounter.protocol != recorded:  # unchanged on most edits: no UPDATE needed
+        encounter.protocol = recorded
         encounter.save(update_fields=["protocol"])
     record(
         "encounter.plan",
@@ -334,17 +345,19 @@ def _protocol_rows(
     if not protocol:
         return []
     template = get_protocol(protocol, "protocol")
-    if template.pathway.value != encounter.pathway:
-        # Pathways never share a protocol (DESIGN §3): refuse rather than leave it to a finding.
-        raise InvalidInput(
-            "protocol", f"{template.code} is a {template.pathway.label.lower()} protocol"
-        )
+    _same_pathway(encounter, template, "protocol")
     if vial is None:
         raise InvalidInput("vial_id", "choose the vial the protocol's points are drawn from")
     return [
         _row(encounter, injection, vial)
         for injection in expand(template, encounter.product, vial=str(vial.pk))
     ]
+
+
+def _same_pathway(encounter: Encounter, template: Protocol, field: str) -> None:
+    if template.pathway.value != encounter.pathway:
+        # Pathways never share a protocol (DESIGN §3): refuse rather than leave it to a finding.
+        raise InvalidInput(field, f"{template.code} is a {template.pathway.label.lower()} protocol")
 
 
 def _injection_row(

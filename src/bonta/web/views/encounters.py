@@ -131,8 +131,13 @@ def _save_plan(
                 encounter, by=request.user, protocol=state.protocol or None, vial=state.vial or None
             )
         else:
+            # Editing points keeps the record of the template the plan was started from.
             services.plan_treatment(
-                encounter, by=request.user, injections=state.injections(), vial=state.vial or None
+                encounter,
+                by=request.user,
+                injections=state.injections(),
+                vial=state.vial or None,
+                template=encounter.protocol or None,
             )
     except InvalidInput as error:
         state.refuse(error)

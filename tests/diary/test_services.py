@@ -245,6 +245,18 @@ def test_prior_preventives_feed_the_nice_initiation_count(alice, dr_grey):
     assert summary.initiation.failed_preventives.value == "met"
 
 
+def test_no_prior_preventive_recorded_is_not_recorded_never_zero_failed(alice, dr_grey):
+    assert services.load_diary_snapshot(alice).failed_preventives is None
+    summary = services.diary_summary_for(alice, TODAY, by=dr_grey)
+    assert summary.initiation.failed_preventives.value == "not_evaluable"
+    services.record_prior_preventive(
+        alice, by=dr_grey, drug="topiramate", dose="50 mg daily", duration_weeks=12,
+        reason_stopped="failed",
+    )  # fmt: skip
+    summary = services.diary_summary_for(alice, TODAY, by=dr_grey)
+    assert summary.initiation.failed_preventives.value == "not_met"  # 1 of 3
+
+
 def test_a_prior_preventive_needs_a_known_reason_and_a_duration_if_taken(alice, dr_grey):
     with pytest.raises(InvalidInput, match="unknown value 'cost'"):
         services.record_prior_preventive(

@@ -256,7 +256,9 @@ def test_without_a_diary_or_injection_the_letter_says_not_yet_evaluable_and_why(
     assert "initiation summary" in text
     assert "not yet evaluable: no chronic-migraine injection signed yet" in text
     assert "Continuation (TA260 1.2): not yet evaluable" in text
-    assert "Initiation (TA260 1.1): not eligible" in text  # no preventive recorded: 0 of 3
+    # No diary and no prior preventive recorded: neither is guessed (never "0 of 3").
+    assert "Initiation (TA260 1.1): not yet evaluable" in text
+    assert "unsuitable (NICE TA260 1.1: ≥3): not recorded" in text
     assert "not recorded (the NICE criterion is not evaluable until a clinician states it)" in text
     assert "No chronic-migraine session signed yet." in text
     assert "Prior preventive medicines (0 recorded)" in text

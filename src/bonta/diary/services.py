@@ -368,7 +368,7 @@ class DiarySnapshot:
 
     days: Sequence[DiaryDay]
     injections: tuple[date, ...]
-    failed_preventives: int
+    failed_preventives: int | None  # None: no prior preventive recorded at all
     # TA260 1.1 "managed for medication overuse": every statement, in recording order.
     overuse_statements: tuple[OveruseStatement, ...] = ()
 
@@ -387,18 +387,18 @@ def injection_dates(patient: Patient) -> tuple[date, ...]:
 
 
 def load_diary_snapshot(patient: Patient) -> DiarySnapshot:
+    # TA260 1.1 counts medicines: the same drug recorded twice (two doses) is one. Every
+    # recorded medicine qualifies (its stop reason is one of TA260's three); none recorded is
+    # "not recorded" — the record cannot say "none tried" — so the criterion is not
+    # evaluable rather than not met.
+    drugs = {
+        drug.strip().lower()
+        for drug in PriorPreventive.objects.filter(patient=patient).values_list("drug", flat=True)
+    }
     return DiarySnapshot(
         days=diary_days(patient),
         injections=injection_dates(patient),
-        # TA260 1.1 counts medicines: the same drug recorded twice (two doses) is one.
-        failed_preventives=len(
-            {
-                drug.strip().lower()
-                for drug in PriorPreventive.objects.filter(patient=patient).values_list(
-                    "drug", flat=True
-                )
-            }
-        ),
+        failed_preventives=len(drugs) or None,
         overuse_statements=overuse_statements(patient),
     )
 

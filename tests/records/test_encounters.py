@@ -333,3 +333,14 @@ def test_a_wrong_template_is_refused_and_the_plan_stays(alice, dr_grey, given, m
     encounter.refresh_from_db()
     assert list(encounter.plan.values_list("point", "units")) == before
     assert encounter.protocol == "glabellar_lines"
+
+
+def test_a_malformed_vial_id_for_one_point_is_an_unknown_vial_not_a_crash(alice, dr_grey):
+    vial = make_vial(dr_grey)
+    encounter = glabellar_session(alice, dr_grey, vial)
+    before = list(encounter.plan.values_list("point", "units"))
+    given = services.InjectionInput("procerus", "midline", "4", vial="not-a-vial")
+    with pytest.raises(InvalidInput) as refused:
+        services.plan_treatment(encounter, by=dr_grey, injections=[given], vial=vial.pk)
+    assert (refused.value.field, refused.value.reason) == ("injections[0].vial_id", "unknown vial")
+    assert list(encounter.plan.values_list("point", "units")) == before

@@ -148,6 +148,31 @@ def test_editing_points_after_a_template_keeps_the_template_it_started_from(as_g
     assert "started from template lateral_canthal_lines" in page
 
 
+def test_each_point_may_draw_from_its_own_vial(as_grey, draft, fresh_vial) -> None:
+    data = current(draft)
+    data["row_vial"] = ["", "", "", str(fresh_vial.pk), str(fresh_vial.pk)]
+    html = post_plan(as_grey, draft, **data).content.decode()
+    lots = [p.vial.lot for p in draft.plan.order_by("position").select_related("vial")]
+    assert lots == ["C1234", "C1234", "C1234", "FRESH", "FRESH"]
+    assert "Drawn from more than one vial: lot <strong>C1234</strong> 12 U" in html
+    assert "lot <strong>FRESH</strong> 8 U" in html
+    assert html.count("0.100 mL") == 5  # 4 U from 100 U in 2.5 mL, from either vial
+    # The stored plan fills the form back: only the points with their own vial name one.
+    page = as_grey.get(f"/encounters/{draft.pk}/").content.decode()
+    assert page.count(f'<option value="{fresh_vial.pk}" selected>') == 2
+
+
+def test_an_unknown_vial_for_one_point_is_refused_next_to_it(as_grey, draft, unchanged) -> None:
+    before = plan_rows(draft)
+    data = current(draft)
+    data["row_vial"] = ["", "not-a-vial", "", "", ""]
+    html = post_plan(as_grey, draft, **data).content.decode()
+    assert "vial: unknown vial" in html
+    assert 'id="units-1-error"' in html
+    assert plan_rows(draft) == before
+    unchanged()
+
+
 def test_sign_off_signs_once_however_often_it_is_sent(as_grey, draft) -> None:
     data = {"fingerprint": fingerprint(list(draft.plan.all()))}
     first = as_grey.post(f"/encounters/{draft.pk}/sign/", data)

@@ -30,6 +30,7 @@ class Row:
     point: str
     units: str
     error: str = ""
+    vial: str = ""  # this point's own vial; "" = the plan's vial (`PlanState.vial`)
 
     @property
     def label(self) -> str:
@@ -52,18 +53,23 @@ class PlanState:
 
     @classmethod
     def from_post(cls, data: QueryDict) -> PlanState:
-        rows = [
-            Row(p, u.strip())
-            for p, u in zip(data.getlist("point"), data.getlist("units"), strict=False)
-        ]
+        points, units = data.getlist("point"), data.getlist("units")
+        vials = data.getlist("row_vial")
+        if len(vials) != len(points):  # a form without per-point vials: all from the plan's
+            vials = [""] * len(points)
+        rows = [Row(p, u.strip(), vial=v) for p, u, v in zip(points, units, vials, strict=False)]
         state = cls(rows, data.get("vial", ""), data.get("new_units", "").strip())
         state.protocol = data.get("protocol", "")
         return state
 
     @classmethod
     def from_plan(cls, planned: Sequence[PlannedInjection], new_units: str) -> PlanState:
-        rows = [Row(p.point, format_units(p.units)) for p in planned]
         vial = str(planned[0].vial_id) if planned else ""
+        own = [str(p.vial_id) for p in planned]  # "" where a point uses the plan's vial
+        rows = [
+            Row(p.point, format_units(p.units), vial="" if v == vial else v)
+            for p, v in zip(planned, own, strict=True)
+        ]
         return cls(rows, vial, new_units)
 
     def toggle(self, code: str) -> None:
@@ -87,6 +93,7 @@ class PlanState:
                 table[r.point].side.value if r.point in table else "",
                 r.units,
                 point=r.point,
+                vial=r.vial or None,
             )
             for r in self.rows
         ]
@@ -95,7 +102,11 @@ class PlanState:
         """Put a service's refusal next to the field it names."""
         match = ROW_FIELD.match(error.field)
         if match and match.group(2) == "vial_id":
-            self.errors["vial"] = error.reason
+            index = int(match.group(1))
+            if index < len(self.rows) and self.rows[index].vial:
+                self.rows[index].error = f"vial: {error.reason}"
+            else:
+                self.errors["vial"] = error.reason
         elif match and int(match.group(1)) < len(self.rows):
             self.rows[int(match.group(1))].error = error.reason
         elif error.field in {"vial_id", "vial"}:
@@ -110,15 +121,21 @@ class PlanState:
         return bool(self.errors) or any(r.error for r in self.rows)
 
 
-def volumes(rows: Iterable[Row], vial: Vial | None) -> list[str]:
-    """Volume to draw per row from the vial's concentration (domain dilution), or ""."""
+def volumes(
+    rows: Iterable[Row], vial: Vial | None, others: Mapping[str, Vial] | None = None
+) -> list[str]:
+    """Volume to draw per row from its vial's concentration (domain dilution), or "".
+
+    A row's own vial is looked up in `others` (by id); without one it draws from `vial`.
+    """
     result = []
     for row in rows:
+        source = (others or {}).get(row.vial) if row.vial else vial
         try:
             units = Decimal(row.units)
-            ok = vial is not None and vial.diluent_ml is not None and units > 0
+            ok = source is not None and source.diluent_ml is not None and units > 0
             result.append(
-                f"{volume_ml(units, vial.size_units, vial.diluent_ml)} mL" if ok else ""  # type: ignore[union-attr,arg-type]
+                f"{volume_ml(units, source.size_units, source.diluent_ml)} mL" if ok else ""  # type: ignore[union-attr,arg-type]
             )
         except (ArithmeticError, InvalidInput):
             result.append("")

@@ -5,9 +5,10 @@ Findings come from `review_plan` (the domain's safety check); this module only a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -92,9 +93,15 @@ def vial_view(vial: Vial | None) -> dict[str, Any] | None:
 
 
 def plan_context(
-    encounter: Encounter, state: PlanState, planned_rows: list[PlannedInjection] | None = None
+    encounter: Encounter,
+    state: PlanState,
+    planned_rows: list[PlannedInjection] | None = None,
+    stock: list[Vial] | None = None,
 ) -> dict[str, Any]:
-    """The map, the list and the totals; `planned_rows`: the stored plan, if already read."""
+    """The map, the list and the totals; `planned_rows`: the stored plan, if already read;
+    `stock`: this product's vials in stock, if already read (each point may use its own)."""
+    if stock is None:
+        stock = queries.vials_in_stock(encounter.product)
     way = Pathway(encounter.pathway)
     planned: dict[str, Decimal] = {}
     by_muscle: dict[str, Decimal] = {}
@@ -107,10 +114,16 @@ def plan_context(
         name = muscles()[row.muscle].name if row.muscle else row.point
         by_muscle[name] = by_muscle.get(name, Decimal(0)) + units
     vial = selected_vial(state, planned_rows)
+    by_id = {str(v.pk): v for v in stock}
+    for row in planned_rows or ():  # a vial the plan uses that is no longer in stock
+        by_id.setdefault(str(row.vial_id), row.vial)
+    by_id.update(_vials_named(r.vial for r in state.rows if r.vial and r.vial not in by_id))
     return {
         "encounter": encounter,
         "state": state,
-        "rows": list(zip(state.rows, volumes(state.rows, vial), strict=True)),
+        "rows": list(zip(state.rows, volumes(state.rows, vial, by_id), strict=True)),
+        "row_vials": list(by_id.values()),
+        "vial_totals": vial_totals(state, vial, by_id),
         "panels": injection_map.panels(planned, way),
         "groups": injection_map.muscle_groups(planned, way),
         "by_muscle": sorted(by_muscle.items()),
@@ -157,8 +170,38 @@ def consent_missing(encounter: Encounter) -> str:
     return ""
 
 
-def stock_context(encounter: Encounter) -> dict[str, Any]:
-    stock = queries.vials_in_stock(encounter.product)
+def _vials_named(ids: Iterable[str]) -> dict[str, Vial]:
+    """The vials with these ids (malformed ids name none); one query, none if no id."""
+    wanted = set()
+    for key in ids:
+        try:
+            wanted.add(UUID(key))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    return {str(v.pk): v for v in Vial.objects.filter(pk__in=wanted)}
+
+
+def vial_totals(
+    state: PlanState, vial: Vial | None, by_id: dict[str, Vial]
+) -> list[tuple[str, Decimal]]:
+    """Units drawn per vial lot when the plan draws from more than one vial, else []."""
+    totals: dict[str, Decimal] = {}
+    for row in state.rows:
+        source = by_id.get(row.vial) if row.vial else vial
+        try:
+            units = Decimal(row.units)
+        except InvalidOperation:
+            continue
+        lot = source.lot if source is not None else "?"
+        totals[lot] = totals.get(lot, Decimal(0)) + units
+    return sorted(totals.items()) if len(totals) > 1 else []
+
+
+def stock_context(encounter: Encounter, stock: list[Vial] | None = None) -> dict[str, Any]:
+    if stock is None:
+        stock = queries.vials_in_stock(encounter.product)
     return {
         "stock": [vial_view(v) for v in stock],
         "protocols": offered_protocols(encounter),

@@ -326,8 +326,16 @@ def _write_plan(
 
 def _vials_by_id(ids: Iterable[UUID | str | None]) -> dict[str, Vial]:
     """The vials named (by canonical id string); ids not found are simply absent."""
-    wanted = {key for key in map(_vial_key, ids) if key}
+    wanted = {key for key in map(_vial_key, ids) if key and _is_uuid(key)}
     return {str(v.pk): v for v in Vial.objects.filter(pk__in=wanted)}
+
+
+def _is_uuid(key: str) -> bool:
+    try:
+        UUID(key)
+    except ValueError:
+        return False  # a malformed id names no vial: reported as unknown by field, not queried
+    return True
 
 
 def _vial_key(value: UUID | str | None) -> str | None:

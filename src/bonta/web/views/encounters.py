@@ -16,7 +16,7 @@ from bonta.records import services
 from bonta.records.errors import Conflict, SignRefused
 from bonta.records.models import Encounter, PlannedInjection
 from bonta.records.snapshots import planned_rows
-from bonta.web import workspace
+from bonta.web import queries, workspace
 from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, staff
 from bonta.web.forms import AddendumForm, EncounterStartForm, add_service_error
 from bonta.web.plan_form import PlanState, fingerprint, overrides
@@ -64,10 +64,11 @@ def render_draft(
     sign_values: dict[str, str],
     status: int = 200,
 ) -> HttpResponse:
+    stock = queries.vials_in_stock(encounter.product)
     context = {
-        **workspace.plan_context(encounter, state),
+        **workspace.plan_context(encounter, state, stock=stock),
         **workspace.check_context(encounter, request.user, sign_values, not state.has_errors),
-        **workspace.stock_context(encounter),
+        **workspace.stock_context(encounter, stock),
         "patient": encounter.patient,
         "flags": standing_flags(encounter.patient),
         "can_edit": request.user.role in CLINICAL_WRITE,

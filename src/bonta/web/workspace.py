@@ -99,9 +99,9 @@ def plan_context(
     stock: list[Vial] | None = None,
 ) -> dict[str, Any]:
     """The map, the list and the totals; `planned_rows`: the stored plan, if already read;
-    `stock`: this product's vials in stock, if already read (each point may use its own)."""
-    if stock is None:
-        stock = queries.vials_in_stock(encounter.product)
+    `stock`: this product's vials in stock for the points' vial choices (the full page reads
+    it; the live check does not, and the page's script offers the stock it was loaded with)."""
+    stock = stock or []
     way = Pathway(encounter.pathway)
     planned: dict[str, Decimal] = {}
     by_muscle: dict[str, Decimal] = {}

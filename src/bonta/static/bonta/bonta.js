@@ -6,6 +6,7 @@
  *    so the map and the list are one control.
  * 3. Sign-off: enabled only when every blocking finding has a written override reason;
  *    disabled once pressed, so a double click sends one request.
+ * 4. A planned point's vial list: the stock the page was loaded with is offered on focus.
  */
 (function () {
   "use strict";
@@ -39,6 +40,24 @@
       event.preventDefault();
       pressPoint(event.target);
     }
+  });
+
+  // A point's vial choice: the live check re-renders the points with only the vials the plan
+  // uses; the rest of the stock comes from the <template> the page was loaded with.
+  function offerStock(select) {
+    var stock = document.getElementById("row-vial-options");
+    if (!stock || select.dataset.stocked) return;
+    var have = {};
+    Array.prototype.forEach.call(select.options, function (o) { have[o.value] = true; });
+    Array.prototype.forEach.call(stock.content.querySelectorAll("option"), function (o) {
+      if (!have[o.value]) select.appendChild(o.cloneNode(true));
+    });
+    select.dataset.stocked = "1";
+  }
+  ["focusin", "mousedown"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (event.target.matches && event.target.matches("select.row-vial")) offerStock(event.target);
+    });
   });
 
   // Choosing a template does nothing until "Apply template" is pressed.

@@ -656,3 +656,14 @@ def test_the_chart_offers_attended_and_no_show_once_a_visit_has_started(
     assert response.status_code == 302
     assert response["Location"] == f"/patients/{alice.pk}/"
     assert Appointment.objects.get().status == "attended"
+
+
+def test_reception_sees_the_patients_real_appointments_on_the_demographics_page(
+    as_rita, alice, dr_grey, rita_reception
+):
+    page = text(as_rita.get(f"/patients/{alice.pk}/"))
+    assert "Book appointment" in page
+    book(alice, rita_reception, dr_grey)
+    page = text(as_rita.get(f"/patients/{alice.pk}/"))
+    assert "Tue 11 Mar 2025" in page
+    assert "visible to clinical staff only" in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from bonta.consent.signature import signature_png
@@ -27,6 +29,30 @@ class ConsentSignForm(forms.Form):
         except InvalidInput as error:
             raise forms.ValidationError(f"Signature {error.reason}") from None
         return str(value)
+
+    def sign(self, patient: Any, *, kind: str, by: Any, channel: str) -> bool:
+        """Sign with this (valid) form's values, for the tablet and the portal alike.
+
+        True when signed; a value the service refuses goes next to its field (False). A
+        `Conflict` (signed already, or a newer version published meanwhile) propagates.
+        """
+        from bonta.consent.services import sign_consent
+        from bonta.web.forms import add_service_error
+
+        try:
+            sign_consent(
+                patient,
+                kind=kind,
+                typed_name=self.cleaned_data["typed_name"],
+                signature=self.cleaned_data["signature"],
+                by=by,
+                channel=channel,
+                version=self.cleaned_data["version"],
+            )
+        except InvalidInput as error:
+            add_service_error(self, error, {})
+            return False
+        return True
 
 
 class WithdrawForm(forms.Form):

@@ -41,21 +41,11 @@ def sign_on_tablet(request: HttpRequest, patient_id: str, kind: str) -> HttpResp
     back = _next(request)
     if request.method == "POST" and form.is_valid():
         try:
-            services.sign_consent(
-                patient,
-                kind=kind,
-                typed_name=form.cleaned_data["typed_name"],
-                signature=form.cleaned_data["signature"],
-                by=request.user,
-                channel="tablet",
-                version=form.cleaned_data["version"],
-            )
-        except InvalidInput as error:
-            add_service_error(form, error, {})
+            signed = form.sign(patient, kind=kind, by=request.user, channel="tablet")
         except Conflict as error:
             messages.error(request, error.message)
             return redirect(request.get_full_path())
-        else:
+        if signed:
             messages.success(
                 request, f"{ConsentKind(kind).label}: consent version {document.version} signed."
             )

@@ -579,20 +579,25 @@ def cosmetic_summary(patient: Patient, *, by: User) -> list[AreaStatus]:
     return statuses
 
 
+def _signed_sessions(patient: Patient, order: str) -> tuple[list[Any], dict[UUID, list[str]]]:
+    """The patient's signed cosmetic sessions as (id, at, product), and their treated areas."""
+    sessions = list(
+        Encounter.objects.filter(
+            patient_id=patient.pk, pathway=Pathway.COSMETIC, status=EncounterStatus.SIGNED
+        )
+        .order_by(order)
+        .values_list("id", "at", "product")
+    )
+    return sessions, _areas_by_session([pk for pk, _, _ in sessions])
+
+
 def _statuses(patient: Patient, wanted: list[str]) -> list[AreaStatus]:
     rows = list(
         CosmeticAssessment.objects.filter(patient_id=patient.pk, area__in=wanted)
         .prefetch_related("prior_treatments")
         .order_by("assessed_on", "recorded_at")
     )
-    sessions = list(
-        Encounter.objects.filter(
-            patient_id=patient.pk, pathway=Pathway.COSMETIC, status=EncounterStatus.SIGNED
-        )
-        .order_by("at")
-        .values_list("id", "at", "product")
-    )
-    treated = _areas_by_session([pk for pk, _, _ in sessions])
+    sessions, treated = _signed_sessions(patient, "at")
     wore_off = wore_off_dates([patient.pk])
     return [_area_status(area, rows, sessions, treated, wore_off) for area in wanted]
 
@@ -695,14 +700,7 @@ class SessionArea:
 def treated_session_areas(patient: Patient) -> list[SessionArea]:
     """Every area of every signed cosmetic session of this patient, newest session first.
     Not audited: the page that lists them audits its read."""
-    sessions = list(
-        Encounter.objects.filter(
-            patient_id=patient.pk, pathway=Pathway.COSMETIC, status=EncounterStatus.SIGNED
-        )
-        .order_by("-at")
-        .values_list("id", "at", "product")
-    )
-    treated = _areas_by_session([pk for pk, _, _ in sessions])
+    sessions, treated = _signed_sessions(patient, "-at")
     return [
         SessionArea(pk, local_date(at), product, area)
         for pk, at, product in sessions

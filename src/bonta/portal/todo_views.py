@@ -20,7 +20,6 @@ from bonta.domain.errors import InvalidInput
 from bonta.portal.access import patient_required
 from bonta.portal.panels import checkins_due
 from bonta.records.errors import Conflict
-from bonta.web.forms import add_service_error
 
 
 @patient_required
@@ -41,21 +40,11 @@ def sign_consent(request: HttpRequest, kind: str) -> HttpResponse:
     form = ConsentSignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            consent.sign_consent(
-                patient,
-                kind=kind,
-                typed_name=form.cleaned_data["typed_name"],
-                signature=form.cleaned_data["signature"],
-                by=request.user,  # type: ignore[arg-type]
-                channel=Channel.PORTAL,
-                version=form.cleaned_data["version"],
-            )
-        except InvalidInput as error:
-            add_service_error(form, error, {})
+            signed = form.sign(patient, kind=kind, by=request.user, channel=Channel.PORTAL)
         except Conflict as error:
             messages.error(request, error.message)
             return redirect(request.get_full_path())
-        else:
+        if signed:
             messages.success(request, f"Thank you: {ConsentKind(kind).label} consent signed.")
             return redirect("portal:home")
     context = {

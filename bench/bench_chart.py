@@ -52,7 +52,7 @@ def main() -> list[dict[str, object]]:
     from django.db import connection
     from django.test import Client
 
-    from bonta.demo import ensure_demo_users
+    from bonta.demo.clinic import ensure_demo_users
     from bonta.records.models import Patient
 
     total = ensure_demo_database(args.patients)

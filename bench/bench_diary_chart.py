@@ -1,15 +1,15 @@
 """One patient's chart analytics over two years of diary.
 
-Target (issue #4): ≤ 20 ms. Timed: `bonta.domain.diary_summary.summarize` (periods, cycles with
+Target (issue #4): ≤ 20 ms. Timed: `bonta.domain.headache.summary.summarize` (periods, cycles with
 responder status, ICHD-3 chronic migraine and overuse, NICE TA260 initiation and continuation)
 followed by `summary_as_dict` (what the chart, the CLI and the letters show), for a patient with
 730 diary days (a few missing) and an injection every 12 weeks: first the pure domain, then
-the same with the diary loaded from the database by `bonta.diary.services.load_diary_snapshot`
+the same with the diary loaded from the database by `bonta.migraine.services.load_diary_snapshot`
 (SQLite in a temp folder unless DATABASE_URL is set), as the chart page does.
 
 Also timed (no target; reported so a regression shows): the headache plot of a ten-year diary
 (131 periods), drawn both ways the page offers (baseline + latest 13, and every period), and
-the one-page summary letter PDF for the two-year patient (`bonta.web.letters`).
+the one-page summary letter PDF for the two-year patient (`bonta.migraine.letter_pdf`).
 
     BONTA_DATA_DIR=$(mktemp -d) .venv/bin/python -m bench.bench_diary_chart
 """
@@ -23,8 +23,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bench.common import measure, report
-from bonta.domain.diary import DiaryDay, MedicationClass
-from bonta.domain.diary_summary import summarize, summary_as_dict
+from bonta.domain.headache.days import DiaryDay, MedicationClass
+from bonta.domain.headache.summary import summarize, summary_as_dict
 
 AS_OF = date(2025, 12, 31)
 
@@ -81,7 +81,7 @@ def main() -> None:
     )
     plots_and_letter(days, injections)
     patient, vendor = store_in_database(days, injections)
-    from bonta.diary.services import load_diary_snapshot, summarize_snapshot
+    from bonta.migraine.services import load_diary_snapshot, summarize_snapshot
 
     def chart_from_database() -> object:
         return summary_as_dict(summarize_snapshot(load_diary_snapshot(patient), AS_OF))
@@ -114,10 +114,10 @@ def plots_and_letter(days: list[DiaryDay], injections: list[date]) -> None:
     import django
 
     django.setup()
-    from bonta.diary.letter import MigraineLetter, ScoreLine
-    from bonta.domain.diary_questionnaires import Instrument
-    from bonta.web.diary_plot import headache_plot
-    from bonta.web.letters import render_migraine_letter
+    from bonta.domain.headache.questionnaires import Instrument
+    from bonta.migraine.diary_plot import headache_plot
+    from bonta.migraine.letter import MigraineLetter, ScoreLine
+    from bonta.migraine.letter_pdf import render_migraine_letter
 
     long_days, long_injections = ten_year_diary()
     summary = summarize(long_days, long_injections, AS_OF, failed_preventives=3)
@@ -168,7 +168,7 @@ def store_in_database(days: list[DiaryDay], injections: list[date]) -> tuple[obj
     from django.db import connection
 
     from bonta.accounts.models import Role, User
-    from bonta.diary.models import DiaryEntry, EnteredBy
+    from bonta.migraine.models import DiaryEntry, EnteredBy
     from bonta.records.models import Course, Encounter, Patient
 
     call_command("migrate", interactive=False, verbosity=0)

@@ -6,7 +6,7 @@ data patient by patient through the ORM. Both are measured in one run:
 1. **Generate** the synthetic diary straight into the columnar store with DuckDB (vectorised
    SQL over ``range()``; no Python loop, no database): ``diary.parquet``, ``injections.parquet``,
    ``patients.parquet`` in a scratch folder (``--store`` keeps it between runs). Not timed.
-2. **Report**: `bonta.diary.population.population_report(store, as_of)` — read Parquet,
+2. **Report**: `bonta.migraine.population.population_report(store, as_of)` — read Parquet,
    count every period, cycle and cycle window (weeks 1–4 / 5–8 / 9–12), judge every rule,
    compute the wearing-off figure, build the lists. Timed
    end to end (median of ``--repeat`` runs, the first run reported too); the store's refresh
@@ -40,7 +40,7 @@ from pathlib import Path
 import duckdb
 
 from bench.common import report
-from bonta.domain.diary import DAY_FIELDS
+from bonta.domain.headache.days import DAY_FIELDS
 
 AS_OF = date(2025, 12, 31)
 DAYS = 365
@@ -61,7 +61,7 @@ def generate_store(folder: Path, patients: int, gaps: bool) -> None:
     """Write a synthetic clinic's store with DuckDB: habits per patient, hashed dice per day."""
     folder.mkdir(parents=True, exist_ok=True)
     start = AS_OF - timedelta(days=DAYS - 1)
-    from bonta.diary.store import Store, connect, write_store
+    from bonta.migraine.store import Store, connect, write_store
 
     con = connect()
     con.execute(
@@ -152,8 +152,8 @@ def load_sample(folder: Path, sample: int) -> list[object]:
     from django.db import transaction
 
     from bonta.accounts.models import Role, User
-    from bonta.diary.demo import COLUMNS, _insert
-    from bonta.diary.models import DiaryEntry
+    from bonta.migraine.demo import COLUMNS, _insert
+    from bonta.migraine.models import DiaryEntry
     from bonta.records.models import Course, Encounter, Patient
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -243,9 +243,9 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_django()
-    from bonta.diary import services
-    from bonta.diary.population import VERDICTS, load_columns, population_report
-    from bonta.diary.store import Store, refresh_store
+    from bonta.migraine import services
+    from bonta.migraine.population import VERDICTS, load_columns, population_report
+    from bonta.migraine.store import Store, refresh_store
 
     scratch = tempfile.TemporaryDirectory(prefix="bonta-bench-pop-")
     folder = args.store or Path(scratch.name) / "store"

@@ -47,7 +47,7 @@ def main() -> dict[str, object]:
     from django.utils import timezone
 
     from bonta.appointments.services import recall_list
-    from bonta.demo import ensure_demo_users
+    from bonta.demo.clinic import ensure_demo_users
 
     total = ensure_demo_database(args.patients)
     manager = ensure_demo_users()["clinician"]

@@ -40,7 +40,7 @@ def main() -> dict[str, object]:
 
     from django.db import connection
 
-    from bonta.demo import ensure_demo_users
+    from bonta.demo.clinic import ensure_demo_users
     from bonta.records.models import Course, Patient
     from bonta.records.services import encounters as svc
 

@@ -78,13 +78,30 @@ INSTALLED_APPS = [
     "bonta.records",
     "bonta.web",
     "bonta.guide",
-    "bonta.diary",
+    "bonta.migraine",
     "bonta.appointments",
     "bonta.reminders",
     "bonta.consent",
     "bonta.cosmetic",
     "bonta.portal",
     "bonta.photos",
+    "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
+]
+
+# The chart page frame (bonta.web) shows the panels feature apps contribute, in this order: each
+# entry names the panel's template and the function that returns its context, called with the
+# chart's template context and the patient. The web shell imports no feature app.
+BONTA_CHART_PANELS = [
+    ("migraine/_chart_panel.html", "bonta.migraine.panel.chart_panel"),
+    (
+        "appointments/_patient_panel.html",
+        "bonta.appointments.templatetags.appointments.appointments_panel",
+    ),
+    ("portal/staff/_panel.html", "bonta.portal.templatetags.portal_tags.portal_panel"),
+    ("reminders/_chart_panel.html", "bonta.reminders.templatetags.reminder_tags.reminder_panel"),
+    ("cosmetic/_panel.html", "bonta.cosmetic.templatetags.cosmetic.cosmetic_panel"),
+    ("consent/_panel.html", "bonta.consent.templatetags.consent.consent_panel"),
+    ("photos/_panel.html", "bonta.photos.templatetags.photos.photos_panel"),
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("reminders/", include("bonta.reminders.urls")),
     path("cosmetic/", include("bonta.cosmetic.urls")),
     path("consent/", include("bonta.consent.urls")),
+    path("", include("bonta.migraine.urls")),
     path("", include("bonta.web.urls")),
 ]

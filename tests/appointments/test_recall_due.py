@@ -14,7 +14,7 @@ from bonta.appointments.models import RecallDue
 from bonta.appointments.services import propose_next_visits
 from bonta.appointments.services.recall import computed_rows, rebuild, stored_rows
 from bonta.cosmetic.services import record_assessment, record_wear_off
-from bonta.demo import generate
+from bonta.demo.clinic import generate
 from bonta.records import services
 from bonta.records.models import Patient
 from records.clinic import (

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from bonta.appointments.models import UPCOMING, Appointment
 from bonta.appointments.services import recall_list
-from bonta.appointments.services.proposals import area_history, areas_of, session_wear_off
+from bonta.appointments.services.proposals import area_history, session_wear_off
 from bonta.appointments.services.recall import (
     _personal_recommended,
     _population_days,
@@ -26,8 +26,8 @@ from bonta.appointments.services.recall import (
 )
 from bonta.cosmetic.models import WearOffReport
 from bonta.cosmetic.services import record_wear_off
-from bonta.demo import ensure_demo_users, generate
-from bonta.domain.anatomy import areas
+from bonta.demo.clinic import ensure_demo_users, generate
+from bonta.domain.anatomy import areas, areas_of
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.domain.scheduling import AreaTreatment, SignedSession, next_visits

@@ -611,7 +611,7 @@ def test_the_grid_css_has_a_rule_for_every_position_class():
 
 
 def test_the_demo_fills_the_weeks_around_today_and_never_double_books():
-    from bonta.demo import generate
+    from bonta.demo.clinic import generate
 
     assert generate(150, seed=2, years=2)["appointments"] > 0
     today = timezone.localdate()

@@ -15,9 +15,9 @@ from bonta.accounts.models import Role, User
 from bonta.consent.models import Consent
 from bonta.consent.services import withdraw_consent
 from bonta.cosmetic.models import WearOffReport
-from bonta.diary.models import DiaryEntry
-from bonta.diary.services import local_today
-from bonta.domain.diary import MedicationClass
+from bonta.domain.headache.days import MedicationClass
+from bonta.migraine.models import DiaryEntry
+from bonta.migraine.services import local_today
 from bonta.portal.models import PortalAccount
 from bonta.portal.services import invite_patient
 from bonta.records.models import Course, Patient

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bonta.cli_diary import add_parser
-from bonta.diary_csv import write_diary_csv
-from bonta.domain.diary import DiaryDay
+from bonta.cli.diary import add_parser
+from bonta.domain.headache.days import DiaryDay
+from bonta.migraine.diary_csv import write_diary_csv
 
 FIRST_INJECTION = date(2025, 1, 6)
 BASELINE_START = FIRST_INJECTION - timedelta(days=28)
@@ -239,7 +239,7 @@ def test_the_golden_baseline_gives_the_hand_counted_json(run: Run) -> None:
 def test_an_unexpected_error_is_one_line_and_exit_3(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bonta.cli_diary as module
+    import bonta.cli.diary as module
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("kaput")

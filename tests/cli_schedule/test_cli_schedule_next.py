@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bonta import cli_schedule
+from bonta.cli import schedule as cli_schedule
 
 Run = Callable[..., tuple[int, str, str]]
 

@@ -7,7 +7,7 @@ import pytest
 from bonta.appointments.services import propose_next_visits
 from bonta.cosmetic.models import CosmeticAssessment, WearOffReport
 from bonta.cosmetic.services import next_treatment_of_area, session_areas, wore_off_dates
-from bonta.demo import generate
+from bonta.demo.clinic import generate
 from bonta.records.models import Encounter
 from bonta.records.snapshots import local_date, patient_history
 

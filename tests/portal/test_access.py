@@ -12,7 +12,7 @@ from django.urls import URLPattern, get_resolver
 
 from bonta.accounts.models import ApiToken, Role, User
 from bonta.accounts.tokens import TokenRefused, hash_key, issue_token, user_for_key
-from bonta.diary.models import DiaryEntry
+from bonta.migraine.models import DiaryEntry
 from bonta.records.models import Patient
 from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, CLINICAL_WRITE, SIGN
 from portal.conftest import client_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bonta.accounts.models import Role, User
-from bonta.demo import DEMO_PASSWORD, SHOWCASE_RECORD_NUMBER, ensure_demo_portal_account
+from bonta.demo.clinic import DEMO_PASSWORD, SHOWCASE_RECORD_NUMBER, ensure_demo_portal_account
 from bonta.portal.access import patient_of
 from records.clinic import make_patient
 

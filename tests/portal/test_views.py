@@ -12,9 +12,9 @@ from django.test import Client
 
 from bonta.accounts.models import Role, User
 from bonta.audit.models import AuditEvent
-from bonta.diary.models import DiaryEntry, EnteredBy, QuestionnaireResponse
-from bonta.diary.services import local_today, record_diary_day
-from bonta.domain.diary import DiaryDay, MedicationClass
+from bonta.domain.headache.days import DiaryDay, MedicationClass
+from bonta.migraine.models import DiaryEntry, EnteredBy, QuestionnaireResponse
+from bonta.migraine.services import local_today, record_diary_day
 from bonta.portal.access import patient_of
 from bonta.portal.models import Invitation
 from bonta.records.models import Patient

@@ -1,6 +1,6 @@
 """Read back the text and page count of a PDF that reportlab wrote (a test helper, no library).
 
-Handles what `bonta.web.letters` produces: content streams that are plain, Flate- or
+Handles what `bonta.migraine.letter_pdf` produces: content streams that are plain, Flate- or
 ASCII85+Flate-encoded; TrueType subset fonts whose codes map to Unicode through their
 ToUnicode CMaps; `Tj` and `TJ` text operators. Text runs are returned in drawing order, one
 per text-showing operator, so a test can look for a number next to its label.

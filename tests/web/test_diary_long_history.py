@@ -18,19 +18,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from bonta.accounts.models import User
-from bonta.diary.services import local_today
-from bonta.diary_csv import format_diary_csv
-from bonta.domain.diary import DiaryDay
-from bonta.domain.diary_summary import summarize
-from bonta.records.models import Patient
-from bonta.web.diary_plot import (
+from bonta.domain.headache.days import DiaryDay
+from bonta.domain.headache.summary import summarize
+from bonta.migraine.diary_csv import format_diary_csv
+from bonta.migraine.diary_plot import (
     GROUP_WIDTH,
     RECENT_PERIODS,
     WIDE_FROM,
     headache_plot,
     select_periods,
 )
-from diary.conftest import signed_migraine_sessions
+from bonta.migraine.services import local_today
+from bonta.records.models import Patient
+from migraine.conftest import signed_migraine_sessions
 
 SVG = "{http://www.w3.org/2000/svg}"
 AS_OF = date(2025, 6, 30)

@@ -14,10 +14,10 @@ from django.test import Client
 
 from bonta.accounts.models import User
 from bonta.audit.models import AuditEvent
-from bonta.diary.models import OveruseManagement
-from bonta.diary.services import local_today
+from bonta.migraine.models import OveruseManagement
+from bonta.migraine.services import local_today
 from bonta.records.models import Patient
-from diary.conftest import signed_migraine_sessions
+from migraine.conftest import signed_migraine_sessions
 
 TODAY = local_today()
 

@@ -19,12 +19,12 @@ from django.test.utils import CaptureQueriesContext
 
 from bonta.accounts.models import User
 from bonta.audit.models import AuditEvent
-from bonta.diary.models import DiaryEntry, QuestionnaireResponse
-from bonta.diary.services import local_today
-from bonta.diary_csv import format_diary_csv
-from bonta.domain.diary import DiaryDay, MedicationClass
+from bonta.domain.headache.days import DiaryDay, MedicationClass
+from bonta.migraine.diary_csv import format_diary_csv
+from bonta.migraine.models import DiaryEntry, QuestionnaireResponse
+from bonta.migraine.services import local_today
 from bonta.records.models import Patient
-from diary.conftest import signed_migraine_sessions
+from migraine.conftest import signed_migraine_sessions
 from records.clinic import make_patient
 from web.conftest import counts
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
-from bonta.domain.diary import DiaryDay, MedicationClass
-from bonta.domain.diary_summary import summarize
-from bonta.web.diary_plot import headache_plot, injection_x, medication_plot
+from bonta.domain.headache.days import DiaryDay, MedicationClass
+from bonta.domain.headache.summary import summarize
+from bonta.migraine.diary_plot import headache_plot, injection_x, medication_plot
 
 FIRST_INJECTION = date(2025, 1, 29)
 SECOND_INJECTION = FIRST_INJECTION + timedelta(weeks=12)

@@ -18,12 +18,13 @@ from django.test import Client
 
 from bonta.accounts.models import User
 from bonta.audit.models import AuditEvent
-from bonta.diary import services
-from bonta.diary.assessment import record_overuse_management
-from bonta.diary.letter import migraine_letter
-from bonta.diary.models import DiaryEntry, EnteredBy
-from bonta.diary.services import local_today
-from bonta.domain.diary import DiaryDay, MedicationClass
+from bonta.domain.headache.days import DiaryDay, MedicationClass
+from bonta.migraine import services
+from bonta.migraine.assessment import record_overuse_management
+from bonta.migraine.letter import migraine_letter
+from bonta.migraine.letter_pdf import render_migraine_letter
+from bonta.migraine.models import DiaryEntry, EnteredBy
+from bonta.migraine.services import local_today
 from bonta.records.models import (
     Administration,
     Course,
@@ -31,7 +32,6 @@ from bonta.records.models import (
     EncounterStatus,
     Patient,
 )
-from bonta.web.letters import render_migraine_letter
 from records.clinic import make_patient, make_vial
 
 from .pdftext import page_count, pdf_text

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bonta.accounts.models import User
-from bonta.diary.services import local_today
-from bonta.domain.diary_questionnaires import (
+from bonta.domain.errors import InvalidInput
+from bonta.domain.headache.questionnaires import (
     Instrument,
     ScoreEntry,
     band_of,
@@ -26,10 +26,10 @@ from bonta.domain.diary_questionnaires import (
     latest_by_instrument,
     scores_by_cycle,
 )
-from bonta.domain.errors import InvalidInput
+from bonta.migraine.questionnaire_plot import questionnaire_plot
+from bonta.migraine.services import local_today
 from bonta.records.models import Patient
-from bonta.web.questionnaire_plot import questionnaire_plot
-from diary.conftest import signed_migraine_sessions
+from migraine.conftest import signed_migraine_sessions
 
 SVG = "{http://www.w3.org/2000/svg}"
 FIRST = date(2025, 1, 6)

@@ -17,7 +17,7 @@ from bonta.accounts.models import User
 from bonta.appointments.models import AppointmentKind, ReasonCode
 from bonta.appointments.services.recall import MAX_DAYS
 from bonta.domain.pathways import Pathway
-from bonta.web.forms import DateInput
+from bonta.ui.forms import DateInput
 
 # Clinic policy defaults, not clinical facts: how long each kind of visit is booked for.
 DEFAULT_MINUTES = {

@@ -61,8 +61,8 @@ from bonta.records import services as records
 from bonta.records.errors import Conflict
 from bonta.records.models import Patient
 from bonta.records.snapshots import local_date
-from bonta.web.access import staff
-from bonta.web.forms import add_service_error
+from bonta.ui.access import staff
+from bonta.ui.forms import add_service_error
 
 RECALL_PAGE = 100
 

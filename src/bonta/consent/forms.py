@@ -37,7 +37,7 @@ class ConsentSignForm(forms.Form):
         `Conflict` (signed already, or a newer version published meanwhile) propagates.
         """
         from bonta.consent.services import sign_consent
-        from bonta.web.forms import add_service_error
+        from bonta.ui.forms import add_service_error
 
         try:
             sign_consent(

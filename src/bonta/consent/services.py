@@ -30,9 +30,8 @@ from bonta.consent.text import MAX_BODY, MAX_TITLE, normalise
 from bonta.domain.errors import InvalidInput
 from bonta.records.errors import Conflict, NotAllowed, NotFound
 from bonta.records.models import Patient
-from bonta.records.services._common import ANY_STAFF, load, require_role, required_text
+from bonta.records.services._common import ANY_STAFF, WITNESS, load, require_role, required_text
 
-WITNESS = frozenset({Role.CLINICIAN, Role.NURSE, Role.RECEPTION})
 CONSENT_READ = ANY_STAFF
 WITHDRAW = ANY_STAFF
 PUBLISH = frozenset({Role.MANAGER})
@@ -357,7 +356,7 @@ def _authorise(
     if not by.is_active or by.role != Role.PATIENT:
         raise NotAllowed("Only the patient's own portal account can act in the portal.")
     try:
-        from bonta.portal.access import patient_of  # bonta.portal: the patient portal
+        from bonta.records.actors import patient_of
     except ImportError:
         raise NotAllowed("The patient portal is not installed.") from None
     own = patient_of(by)

@@ -14,8 +14,8 @@ from bonta.domain.errors import InvalidInput
 from bonta.records.errors import Conflict
 from bonta.records.models import Patient
 from bonta.records.services import load
-from bonta.web.access import ANY_STAFF, staff
-from bonta.web.forms import add_service_error
+from bonta.ui.access import ANY_STAFF, staff
+from bonta.ui.forms import add_service_error
 
 
 @staff(services.CONSENT_READ, "view consents")

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from bonta.appointments.services.proposals import areas_of
 from bonta.cosmetic.models import (
     AssessmentKind,
     CosmeticAssessment,
@@ -23,6 +22,7 @@ from bonta.cosmetic.models import (
     WearOffSource,
 )
 from bonta.cosmetic.outcomes import CHECKIN_WEEKS
+from bonta.domain.anatomy import areas_of
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import Injection
 from bonta.records.models import Encounter

@@ -1,5 +1,5 @@
 """HTML forms for cosmetic assessments and wear-off reports: they parse types, the services
-decide what is valid (`bonta.web.forms.add_service_error` puts a refusal on its field)."""
+decide what is valid (`bonta.ui.forms.add_service_error` puts a refusal on its field)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bonta.cosmetic.outcomes import FWS_GRADES
 from bonta.cosmetic.services import PriorTreatmentInput, cosmetic_areas
 from bonta.domain.anatomy import areas
 from bonta.domain.products import all_products
-from bonta.web.forms import DateInput
+from bonta.ui.forms import DateInput
 
 GRADE_CHOICES = [("", "—")] + [(str(g), f"{g} — {name}") for g, name in FWS_GRADES.items()]
 GRADE_HELP = "Facial Wrinkle Scale: 0 none, 1 mild, 2 moderate, 3 severe (clinical-reference §7)."

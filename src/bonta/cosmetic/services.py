@@ -100,7 +100,7 @@ class CheckIn:
 def _is_own_portal_user(by: User, patient: Patient) -> bool:
     if getattr(by, "role", None) != Role.PATIENT:
         return False
-    from bonta.portal.access import patient_of  # lazily: the portal app imports this one
+    from bonta.records.actors import patient_of
 
     own = patient_of(by)
     return own is not None and own.pk == patient.pk
@@ -169,7 +169,7 @@ def _session(patient: Patient, encounter: object, area: str, field: str = "encou
 
 def session_areas(encounter: Encounter) -> list[str]:
     """The cosmetic areas a signed session treated (from its administrations)."""
-    from bonta.appointments.services.proposals import areas_of
+    from bonta.domain.anatomy import areas_of
 
     muscles = Administration.objects.filter(encounter_id=encounter.pk).values_list(
         "muscle", flat=True
@@ -180,7 +180,7 @@ def session_areas(encounter: Encounter) -> list[str]:
 def next_treatment_of_area(history: Iterable[PastTreatment], area: str, after: date) -> date | None:
     """The first treatment touching `area` (any product, here or imported) after `after`:
     it renewed the effect (the same reading as `bonta.domain.scheduling.check_history`)."""
-    from bonta.appointments.services.proposals import areas_of
+    from bonta.domain.anatomy import areas_of
 
     later = [
         h.on
@@ -478,7 +478,7 @@ def due_checkins(patient: Patient, today: date) -> list[CheckIn]:
 
 
 def _areas_by_session(encounter_ids: list[UUID]) -> dict[UUID, list[str]]:
-    from bonta.appointments.services.proposals import areas_of
+    from bonta.domain.anatomy import areas_of
 
     muscles: dict[UUID, set[str]] = defaultdict(set)
     for encounter_id, muscle in Administration.objects.filter(

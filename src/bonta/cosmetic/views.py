@@ -27,14 +27,20 @@ from bonta.cosmetic.services import (
 )
 from bonta.domain.anatomy import areas
 from bonta.domain.errors import InvalidInput
+from bonta.domain.products import all_products
 from bonta.records.models import Patient
 from bonta.records.services import get_patient
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
-from bonta.web.forms import add_service_error
-from bonta.web.templatetags.bonta import brand
+from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
+from bonta.ui.forms import add_service_error
 
 SESSION_ALIASES = {"encounter": "session_area", "area": "session_area"}
 TITLES = {"review_2w": "2-week review", "follow_up": "Follow-up"}
+
+
+def brand(code: str) -> str:
+    """A product's brand name (its code when unknown), as the shell's `brand` filter shows it."""
+    product = all_products().get(code)
+    return product.brand if product else code
 
 
 @staff(CLINICAL_READ, "view cosmetic assessments")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -101,3 +101,8 @@ def check_side(muscle: Muscle, side: Side, field: str = "side") -> None:
     if side not in muscle.sides:
         allowed = ", ".join(sorted(s.value for s in muscle.sides))
         raise InvalidInput(field, f"{muscle.name} is injected {allowed}, not {side.value}")
+
+
+def areas_of(pathway: Pathway, muscles: Iterable[str]) -> list[str]:
+    """The treatment areas these muscles belong to on the pathway, sorted."""
+    return sorted({a for m in muscles if (a := area_of(pathway, m)) is not None})

@@ -22,8 +22,8 @@ from bonta.photos.forms import BoundedPhotoUpload, PhotoForm
 from bonta.photos.image import EXTENSIONS
 from bonta.photos.models import Photo, PhotoView
 from bonta.records.models import Patient
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
-from bonta.web.forms import add_service_error
+from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
+from bonta.ui.forms import add_service_error
 
 SEE = "see clinical photos"
 

@@ -14,32 +14,14 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from bonta.accounts.models import Role
+from bonta.records.actors import patient_of
 from bonta.records.errors import NotAllowed, NotFound
-from bonta.records.models import Patient
+
+__all__ = ["patient_of", "patient_required", "portal_forbidden"]
 
 View = Callable[..., HttpResponse]
 
 LOGIN = "/portal/login/"
-_CACHE = "_bonta_portal_patient"
-
-
-def patient_of(user: Any) -> Patient | None:
-    """The patient whose portal account `user` is; None for staff, anonymous or inactive users."""
-    if (
-        user is None
-        or not getattr(user, "is_authenticated", False)
-        or not getattr(user, "is_active", False)
-        or getattr(user, "role", None) != Role.PATIENT
-    ):
-        return None
-    if not hasattr(user, _CACHE):  # one query per request, however often a view asks
-        from bonta.portal.models import PortalAccount
-
-        account = PortalAccount.objects.select_related("patient").filter(user=user).first()
-        setattr(user, _CACHE, account.patient if account else None)
-    patient: Patient | None = getattr(user, _CACHE)
-    return patient
 
 
 def portal_forbidden(request: HttpRequest, message: str) -> HttpResponse:

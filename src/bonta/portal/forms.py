@@ -9,9 +9,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from bonta.accounts.models import Role, User
-from bonta.domain.diary import DiaryDay, MedicationClass
-from bonta.domain.scoring import hit6_scale, midas_scale
-from bonta.web.forms import DateInput
+from bonta.domain.headache.days import DiaryDay, MedicationClass
+from bonta.domain.headache.scoring import hit6_scale, midas_scale
+from bonta.ui.forms import DateInput
 
 STAFF_LOGIN = "/login/"
 

@@ -1,6 +1,7 @@
 """HIT-6 and MIDAS item wording, only when the clinic has loaded its licensed text.
 
-Both instruments are copyrighted (clinical-reference §6.1; `bonta.domain.scoring`): Bonta ships
+Both instruments are copyrighted (clinical-reference §6.1; `bonta.domain.headache.scoring`): Bonta
+ships
 no item wording and never paraphrases it. A clinic holding a licence may put its text in
 BONTA_DATA_DIR/questionnaires/licensed.toml, for example:
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from bonta.domain.scoring import hit6_scale, midas_scale
+from bonta.domain.headache.scoring import hit6_scale, midas_scale
 
 log = logging.getLogger(__name__)
 

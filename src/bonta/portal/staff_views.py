@@ -10,7 +10,7 @@ from django.urls import reverse
 from bonta.portal.services import INVITATION_DAYS, INVITE, AlreadyHasAccount, invite_patient
 from bonta.portal.services import revoke_invitation as revoke_open
 from bonta.records.services import get_patient
-from bonta.web.access import staff
+from bonta.ui.access import staff
 
 
 @staff(INVITE, action="invite patients to the portal")

@@ -15,8 +15,8 @@ from bonta.consent.forms import ConsentSignForm
 from bonta.consent.models import Channel, ConsentKind
 from bonta.cosmetic.models import WearOffSource
 from bonta.cosmetic.services import record_wear_off
-from bonta.diary.services import local_today
 from bonta.domain.errors import InvalidInput
+from bonta.migraine.services import local_today
 from bonta.portal.access import patient_required
 from bonta.portal.panels import checkins_due
 from bonta.records.errors import Conflict

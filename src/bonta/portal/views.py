@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from bonta.accounts.models import Role
-from bonta.diary.services import local_today, record_diary_day, record_questionnaire
-from bonta.domain.diary import DiaryDay
 from bonta.domain.errors import InvalidInput
+from bonta.domain.headache.days import DiaryDay
+from bonta.migraine.services import local_today, record_diary_day, record_questionnaire
 from bonta.portal import services
 from bonta.portal.access import patient_required
 from bonta.portal.forms import (
@@ -32,7 +32,7 @@ from bonta.portal.licensed import licensed_items
 from bonta.portal.panels import home_panels
 from bonta.portal.wording import day_name as _day_name
 from bonta.portal.wording import describe
-from bonta.web.forms import add_service_error
+from bonta.ui.forms import add_service_error
 
 
 class LoginView(auth_views.LoginView):

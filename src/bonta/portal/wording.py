@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bonta.domain.diary import DiaryDay
+from bonta.domain.headache.days import DiaryDay
 
 MEDICINE_SHORT = {
     "triptan": "triptan",

@@ -16,7 +16,7 @@ from bonta.records.services._common import load
 from bonta.reminders import config, outbox, preferences, queries
 from bonta.reminders.message import message_id
 from bonta.reminders.models import Reminder, ReminderStatus
-from bonta.web.access import staff
+from bonta.ui.access import staff
 
 
 @staff(outbox.RESOLVE_ROLES, "see the reminder outbox")

@@ -5,13 +5,9 @@ A service refusal (`InvalidInput`) is put back on the field it names with `add_s
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django import forms
-from django.utils import timezone
 
 from bonta.domain.anatomy import muscles
-from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.domain.products import products_for
 from bonta.domain.reference import load as load_reference
@@ -23,6 +19,7 @@ from bonta.records.models import (
     AdverseEventType,
 )
 from bonta.records.services.patients import SEXES
+from bonta.ui.forms import DateInput, DateTimeInput, now_local
 
 NEUROMUSCULAR = "neuromuscular_disorder"  # the finding the domain attaches to these conditions
 
@@ -34,34 +31,6 @@ def _factors(kind: str, keep: object = None, drop: object = None) -> list[tuple[
         for code, f in table.items()
         if (keep is None or f["finding"] == keep) and (drop is None or f["finding"] != drop)
     ]
-
-
-def add_service_error(form: forms.Form, error: InvalidInput, aliases: dict[str, str]) -> None:
-    """Attach a service's refusal to the matching field, else to the form as a whole."""
-    name = error.field.split("[")[0]
-    name = aliases.get(name, name)
-    if name in form.fields:
-        form.add_error(name, error.reason)
-    else:
-        form.add_error(None, error.message)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M")
-
-
-def now_local() -> datetime:
-    return timezone.localtime(timezone.now()).replace(second=0, microsecond=0)
 
 
 class PatientForm(forms.Form):

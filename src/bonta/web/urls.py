@@ -1,7 +1,7 @@
 from django.urls import path
 
 from bonta.web import views
-from bonta.web.views import auth, diary, encounters, events, letters, patients, vials
+from bonta.web.views import auth, encounters, events, patients, vials
 
 app_name = "web"
 
@@ -22,13 +22,6 @@ urlpatterns = [
         "patients/<uuid:patient_id>/adverse-events/new/",
         events.adverse_event_new,
         name="adverse_event_new",
-    ),
-    path("patients/<uuid:patient_id>/diary/", diary.diary_page, name="diary"),
-    path("patients/<uuid:patient_id>/diary/<str:kind>/", diary.diary_form, name="diary_form"),
-    path(
-        "patients/<uuid:patient_id>/letters/migraine-summary.pdf",
-        letters.migraine_summary_pdf,
-        name="migraine_letter",
     ),
     path("encounters/<uuid:encounter_id>/", encounters.encounter_detail, name="encounter"),
     path("encounters/<uuid:encounter_id>/plan/", encounters.encounter_plan, name="plan"),

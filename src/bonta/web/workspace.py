@@ -14,8 +14,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bonta.accounts.models import User
-from bonta.consent.guard import ConsentRequired, require_current_consent
-from bonta.consent.services import WITNESS
 from bonta.domain.anatomy import muscles
 from bonta.domain.pathways import Pathway, Severity
 from bonta.domain.products import get_product
@@ -23,8 +21,10 @@ from bonta.domain.protocols import protocols
 from bonta.domain.safety import Finding
 from bonta.records import services
 from bonta.records.models import Encounter, PlannedInjection, Vial
+from bonta.records.services._common import WITNESS
+from bonta.records.services.encounters import sign_off_refusal
+from bonta.ui.access import SIGN
 from bonta.web import injection_map, ledger, queries
-from bonta.web.access import SIGN
 from bonta.web.plan_form import PlanState, fingerprint, volumes
 
 SEVERITY_TITLES = {
@@ -161,13 +161,10 @@ def check_context(
 def consent_missing(encounter: Encounter) -> str:
     """Why sign-off would be refused for want of consent ("" when consent is current).
 
-    The same rule `sign_encounter` applies (bonta.consent.guard), shown before sign-off.
+    The same preconditions `sign_encounter` applies (registered by bonta.consent), shown before
+    sign-off.
     """
-    try:
-        require_current_consent(encounter.patient_id, encounter.pathway)
-    except ConsentRequired as missing:
-        return missing.reason
-    return ""
+    return sign_off_refusal(encounter.patient_id, encounter.pathway)
 
 
 def _vials_named(ids: Iterable[str]) -> dict[str, Vial]:

@@ -5,7 +5,8 @@ signed encounter and product, or one external record) becomes one `AreaTreatment
 treatment area its muscles touch on its pathway (`bonta.domain.anatomy.area_of`). Its units are
 the session's total for that product: the duration model validates but does not use units.
 
-Wear-off dates come from `bonta.cosmetic.services.wore_off_dates` (the first report that movement
+Wear-off dates come from `bonta.appointments.observations.wore_off_dates` (registered by
+`bonta.cosmetic`) (the first report that movement
 returned in an area after a session: a portal check-in, a staff entry, or a follow-up wrinkle
 scale back to baseline; the rule is documented there and in docs/architecture.md). They are keyed
 by (encounter, area); `session_wear_off` re-keys them by (session date, product, area) so they
@@ -25,9 +26,9 @@ from uuid import UUID
 from django.db import transaction
 
 from bonta.accounts.models import User
+from bonta.appointments.observations import wore_off_dates
 from bonta.audit.log import record
-from bonta.cosmetic.services import wore_off_dates
-from bonta.domain.anatomy import area_of
+from bonta.domain.anatomy import areas_of
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import PastTreatment
@@ -91,11 +92,6 @@ def propose_for_area(
     except InvalidInput as refused:
         return AreaProposal(session.area, None, refused.message)
     return AreaProposal(session.area, visits)
-
-
-def areas_of(pathway: Pathway, muscles: Iterable[str]) -> list[str]:
-    """The treatment areas these muscles belong to on the pathway, sorted."""
-    return sorted({a for m in muscles if (a := area_of(pathway, m)) is not None})
 
 
 def area_history(

@@ -5,7 +5,8 @@ is proposed when their first proposed visit in the window — the review, else t
 date of the next cycle or touch-up — falls in it; patients with an upcoming appointment are
 not on this list. Products with no label interval get no proposal. The dates are the ones
 `propose_next_visits` gives: the domain's `next_visits` over the patient's history up to the
-session, with the wear-off dates reported for it (`bonta.cosmetic.services.wore_off_dates`).
+session, with the wear-off dates reported for it (`bonta.appointments.observations`, fed by
+`bonta.cosmetic`).
 
 The dates are stored (`RecallDue`: one row per area and kind after each patient's latest signed
 session per pathway) because none of them depends on the day the list is read, and the list
@@ -46,11 +47,9 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.appointments.models import UPCOMING, Appointment, AppointmentKind, RecallDue
-from bonta.appointments.services.proposals import areas_of
+from bonta.appointments.observations import has_reports, wore_off_dates
 from bonta.audit.log import record
-from bonta.cosmetic.models import WearOffReport
-from bonta.cosmetic.services import wore_off_dates
-from bonta.domain.anatomy import areas
+from bonta.domain.anatomy import areas, areas_of
 from bonta.domain.duration import population_prior, predicted_days
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
@@ -341,7 +340,7 @@ def _candidates(patient_ids: list[UUID]) -> list[_Candidate]:
         at__gt=OuterRef("at"),
     )
     rows = (
-        Encounter.objects.annotate(reported=Exists(_reports()))
+        Encounter.objects.annotate(reported=has_reports())
         .filter(patient_id__in=patient_ids, status=EncounterStatus.SIGNED)
         .filter(~Exists(later))
     )
@@ -374,12 +373,6 @@ def _candidates(patient_ids: list[UUID]) -> list[_Candidate]:
                 )
             )
     return found
-
-
-def _reports() -> Any:
-    """Any wear-off report of the outer row's patient (read from the index on patient alone;
-    a report that says movement has not returned makes a candidate read history for nothing)."""
-    return WearOffReport.objects.filter(patient_id=OuterRef("patient_id"))
 
 
 def _muscles() -> Subquery:

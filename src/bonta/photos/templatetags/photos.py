@@ -10,7 +10,7 @@ from django.utils import timezone
 from bonta.photos import services
 from bonta.photos.forms import session_label
 from bonta.photos.models import Photo
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE
+from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE
 
 register = template.Library()
 

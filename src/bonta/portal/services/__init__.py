@@ -1,6 +1,6 @@
 """Portal use cases: invitations and accounts, and the patient's own views of their data.
 
-Diary days and questionnaires are written by `bonta.diary.services` (the portal passes the
+Diary days and questionnaires are written by `bonta.migraine.services` (the portal passes the
 patient's portal user as `by`); consent and wear-off check-ins by their own apps.
 """
 

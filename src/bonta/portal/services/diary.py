@@ -1,7 +1,7 @@
 """What the portal shows a patient of their own diary: today, missing days, recent days and
 headache days per 28-day period. Reads are audited with the patient's portal user as actor.
 
-Counting is the domain's (`bonta.domain.diary_periods`): the same 28-day periods, anchored on
+Counting is the domain's (`bonta.domain.headache.periods`): the same 28-day periods, anchored on
 the first injection, that the clinic's diary page shows. Days with no entry are listed as
 missing, never counted as headache-free.
 """
@@ -15,11 +15,11 @@ from django.db import transaction
 
 from bonta.accounts.models import User
 from bonta.audit.log import record
-from bonta.diary.models import DiaryEntry, QuestionnaireResponse
-from bonta.diary.services import diary_days, injection_dates
-from bonta.domain.diary import DiaryDay
-from bonta.domain.diary_periods import Period, diary_from, period_days, periods
+from bonta.domain.headache.days import DiaryDay
+from bonta.domain.headache.periods import Period, diary_from, period_days, periods
 from bonta.domain.pathways import Pathway
+from bonta.migraine.models import DiaryEntry, QuestionnaireResponse
+from bonta.migraine.services import diary_days, injection_dates
 from bonta.records.errors import NotAllowed
 from bonta.records.models import Patient
 
@@ -39,7 +39,7 @@ class DiaryOverview:
 
 def own_patient(user: User) -> Patient:
     """The patient whose portal account `user` is; NotAllowed for anyone else."""
-    from bonta.portal.access import patient_of
+    from bonta.records.actors import patient_of
 
     patient = patient_of(user)
     if patient is None:

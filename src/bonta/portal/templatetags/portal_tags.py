@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from bonta.domain.diary import DiaryDay
+from bonta.domain.headache.days import DiaryDay
 from bonta.portal.services import INVITATION_DAYS, INVITE, portal_status
 from bonta.portal.wording import day_name, describe
 from bonta.records.models import Patient

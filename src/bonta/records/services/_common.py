@@ -20,6 +20,8 @@ ANY_STAFF = STAFF_ROLES  # every role but PATIENT (portal accounts are never sta
 CLINICAL_READ = frozenset({Role.CLINICIAN, Role.NURSE, Role.MANAGER})
 CLINICAL_WRITE = frozenset({Role.CLINICIAN, Role.NURSE})
 SIGN = frozenset({Role.CLINICIAN})
+# Who may witness a patient's consent signed on a tablet (bonta.consent; the workspace shows it).
+WITNESS = frozenset({Role.CLINICIAN, Role.NURSE, Role.RECEPTION})
 
 UNITS_STEP = Decimal("0.01")  # matches the units columns (2 decimal places)
 MAX_UNITS = Decimal(100000)

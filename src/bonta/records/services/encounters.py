@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.audit.log import record
-from bonta.consent.guard import require_current_consent
 from bonta.domain.anatomy import check_side, get_muscle, get_point
 from bonta.domain.dilution import volume_ml
 from bonta.domain.errors import InvalidInput
@@ -65,6 +64,32 @@ def history_changed(patient_id: UUID) -> None:
     """Run the registered callbacks for this patient (in the caller's transaction)."""
     for callback in HISTORY_CHANGED:
         callback(patient_id)
+
+
+# Preconditions of sign-off kept by other apps: the consent on file for the encounter's pathway
+# (`bonta.consent.guard.require_current_consent`, registered by ConsentConfig.ready). Each takes
+# (patient id, pathway) and raises InvalidInput naming its field. Sign-off fails closed: with
+# none registered it refuses (and system check bonta.records.E001 reports it).
+SIGN_OFF_GUARDS: list[Callable[[UUID, str], None]] = []
+
+
+def require_sign_off_preconditions(patient_id: UUID, pathway: str) -> None:
+    """Raise the first refusal of a registered sign-off guard (InvalidInput naming its field)."""
+    if not SIGN_OFF_GUARDS:
+        raise InvalidInput(
+            "consent", "sign-off is unavailable: no consent rule is installed (bonta.consent)"
+        )
+    for guard in SIGN_OFF_GUARDS:
+        guard(patient_id, pathway)
+
+
+def sign_off_refusal(patient_id: UUID, pathway: str) -> str:
+    """Why sign-off would be refused by a precondition ("" when none refuses), for the UI."""
+    try:
+        require_sign_off_preconditions(patient_id, pathway)
+    except InvalidInput as refused:
+        return refused.reason
+    return ""
 
 
 @dataclass(frozen=True)
@@ -204,9 +229,10 @@ def sign_encounter(
                 f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
                 "nothing was changed."
             )
-        # Consent for this pathway, on the current document version (bonta.consent.guard):
-        # one query; refused with field "consent" before anything is written.
-        require_current_consent(locked.patient_id, locked.pathway)
+        # Consent for this pathway, on the current document version (bonta.consent.guard,
+        # registered in SIGN_OFF_GUARDS): one query; refused with field "consent" before
+        # anything is written.
+        require_sign_off_preconditions(locked.patient_id, locked.pathway)
         planned = planned_rows(locked.pk, lock_vials=True)
         snapshot = build_snapshot(locked.pk, encounter=locked, planned=planned)
         if not snapshot.plan.injections:

@@ -1,9 +1,11 @@
-"""Display filters: product brands, units without trailing zeros, time left."""
+"""Display filters (product brands, units without trailing zeros, time left) and the chart
+panels."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django import template
 
@@ -11,6 +13,7 @@ from bonta.domain.anatomy import muscles, points
 from bonta.domain.products import all_products
 from bonta.domain.units import format_units
 from bonta.web.injection_map import point_label
+from bonta.web.panels import render_chart_panels
 
 register = template.Library()
 
@@ -43,3 +46,9 @@ def point_name(code: str) -> str:
 def muscle_name(code: str) -> str:
     found = muscles().get(code)
     return found.name if found else code
+
+
+@register.simple_tag(takes_context=True)
+def chart_panels(context: template.Context, patient: Any) -> str:
+    """The feature apps' chart panels (settings.BONTA_CHART_PANELS; see bonta.web.panels)."""
+    return render_chart_panels(context, patient)

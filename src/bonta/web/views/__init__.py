@@ -4,7 +4,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from bonta.web.access import staff
+from bonta.ui.access import staff
 
 
 @staff()

@@ -16,9 +16,10 @@ from bonta.records import services
 from bonta.records.errors import Conflict, SignRefused
 from bonta.records.models import Encounter, PlannedInjection
 from bonta.records.snapshots import planned_rows
+from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, staff
+from bonta.ui.forms import add_service_error
 from bonta.web import queries, workspace
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, staff
-from bonta.web.forms import AddendumForm, EncounterStartForm, add_service_error
+from bonta.web.forms import AddendumForm, EncounterStartForm
 from bonta.web.plan_form import PlanState, fingerprint, overrides
 from bonta.web.views.patients import standing_flags
 

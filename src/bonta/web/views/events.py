@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 
 from bonta.domain.errors import InvalidInput
 from bonta.records import services
-from bonta.web.access import CLINICAL_WRITE, staff
-from bonta.web.forms import AdverseEventForm, add_service_error
+from bonta.ui.access import CLINICAL_WRITE, staff
+from bonta.ui.forms import add_service_error
+from bonta.web.forms import AdverseEventForm
 
 URGENT_ADVICE = (
     "Possible distant spread of toxin effect. Advise the patient to seek medical care now "

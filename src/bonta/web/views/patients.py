@@ -14,9 +14,10 @@ from bonta.domain.reference import load as load_reference
 from bonta.records import services
 from bonta.records.models import Patient
 from bonta.records.snapshots import reading_once, remember_history
+from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
+from bonta.ui.forms import add_service_error
 from bonta.web import queries
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
-from bonta.web.forms import PatientForm, SafetyFlagsForm, add_service_error
+from bonta.web.forms import PatientForm, SafetyFlagsForm
 from bonta.web.ledger import dose_ledger
 
 FLAG_ALIASES = {

@@ -13,9 +13,10 @@ from bonta.domain.products import all_products, get_product
 from bonta.records import services
 from bonta.records.errors import Conflict
 from bonta.records.models import Vial
+from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
+from bonta.ui.forms import add_service_error
 from bonta.web import queries
-from bonta.web.access import CLINICAL_READ, CLINICAL_WRITE, staff
-from bonta.web.forms import ReconstituteForm, VialForm, add_service_error
+from bonta.web.forms import ReconstituteForm, VialForm
 from bonta.web.workspace import vial_view
 
 ALIASES = {"reconstituted_at": "reconstituted_at", "at": "at"}

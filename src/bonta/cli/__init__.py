@@ -1,0 +1,15 @@
+"""The `bonta` command: one module per command group.
+
+- `main`: the entry point and the argument parser (`bonta.cli:main`, the console script).
+- `check`: `bonta check PLAN.json` (pure: no Django).
+- `reference`: `bonta products`, `protocols`, `vocab` (pure).
+- `diary`: `bonta diary summarize` (pure), `schedule`: `bonta schedule next` (pure).
+- `server`: `serve`, `demo`, `user`, `token`, `worker`: Django set up only when they run; serve
+  and demo are management commands of this package (`management/commands/`), which is why
+  `bonta.cli` is in INSTALLED_APPS. Importing this package never imports Django.
+- `output`: exit codes, JSON and table printing.
+"""
+
+from bonta.cli.main import EXIT_BLOCKED, EXIT_BUG, EXIT_INVALID, EXIT_OK, main
+
+__all__ = ["EXIT_BLOCKED", "EXIT_BUG", "EXIT_INVALID", "EXIT_OK", "main"]

@@ -1,1 +1,0 @@
-"""Headache diary, questionnaires and prior preventives: storage, services, population report."""

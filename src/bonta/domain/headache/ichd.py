@@ -1,0 +1,286 @@
+"""ICHD-3 1.3 chronic migraine and 8.2 medication overuse, judged from a diary.
+
+"Month" and ">3 months" over 28-day periods
+--------------------------------------------
+ICHD-3 counts days "per month" over ">3 months" (clinical-reference §4.3, §4.4). Issue 4 asks
+for 28-day periods as in PREEMPT, so here **a month is one 28-day period** and the day
+thresholds apply to each period's count unscaled (a 28-day period is never longer than a
+calendar month, so this never makes a criterion easier to meet). **">3 months" is four
+consecutive periods** (112 days), each meeting the threshold: three periods are 84 days, less
+than three calendar months, so four is the fewest whole periods that are "more than three
+months". A diary covering fewer periods cannot show the criterion: it is *not evaluable*.
+
+Which periods are judged
+------------------------
+- Chronic migraine is a pre-treatment diagnosis: the four periods before the first injection
+  (periods -4 … -1, the last being the baseline); with no injection yet, the four periods
+  ending on `as_of`.
+- Medication overuse is current: the four latest *complete* periods (ending on or before
+  `as_of`).
+
+What the diary cannot show
+--------------------------
+1.3 B (≥5 earlier migraine attacks), 1.3 D and 8.2 C (not better accounted for by another
+diagnosis) and whether intake was "regular" in the clinical sense are history, not diary. A
+diary class is the patient's own classification of what was taken; 8.2.5's distinction between
+a combination analgesic and two simple analgesics taken together is the patient's to record.
+
+Left out because the reference does not support it
+--------------------------------------------------
+- 8.2.6 (multiple classes not individually overused): threshold UNVERIFIED, ≥10 in ICHD-3 vs
+  ≥15 in the ICHD-2 appendix (clinical-reference §4.4, "Conflicts"). Not encoded.
+- 8.2.7 is reported as the multiple-class pattern (ergot, triptan, non-opioid analgesic and/or
+  opioid on ≥10 days a period, at least two of those classes recorded). ICHD-3 reserves 8.2.7
+  for when the drugs' identity cannot be reliably established — the diary records classes, so
+  a clinician decides whether 8.2.7 or 8.2.6 fits.
+- Gepants, ditans and `other`: the reference gives no overuse threshold. Their days are
+  reported with no threshold and no judgement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from bonta.domain.headache.days import MEDICATION_CLASSES, MedicationClass
+from bonta.domain.headache.judgement import Judgement, all_met, at_least
+from bonta.domain.headache.periods import (
+    Diary,
+    Period,
+    consecutive_periods,
+    last_complete_index,
+)
+from bonta.domain.reference import load
+
+
+def _reference() -> dict[str, Any]:
+    return load("headache")
+
+
+def months_needed(more_than_months: int) -> int:
+    """More than N months in whole 28-day periods: N + 1 (three periods are only 84 days)."""
+    return more_than_months + 1
+
+
+def describe_period(p: Period) -> str:
+    c = p.counts
+    return f"{p.label} ({c.start.isoformat()} to {c.end.isoformat()})"
+
+
+# ---- ICHD-3 1.3 chronic migraine ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChronicMigraine:
+    """ICHD-3 1.3 A and C as far as a diary shows them."""
+
+    judgement: Judgement
+    periods: tuple[Period, ...]
+    per_period: tuple[Judgement, ...]
+    reasons: tuple[str, ...]
+    source: str
+
+    @property
+    def meets(self) -> bool:
+        return self.judgement is Judgement.MET
+
+
+def chronic_migraine_month(p: Period, headache_days: int, migraine_days: int) -> Judgement:
+    """One month of ICHD-3 1.3: ≥15 headache days (A) and ≥8 migraine days (C)."""
+    c = p.counts
+    return all_met(
+        (
+            at_least(c.headache_days, c.days_missing, headache_days),  # ICHD-3 1.3 A
+            at_least(c.migraine_days, c.days_missing, migraine_days),  # ICHD-3 1.3 C
+        )
+    )
+
+
+def chronic_migraine(diary: Diary) -> ChronicMigraine:
+    """ICHD-3 1.3: ≥15 headache days and ≥8 migraine days in each of 4 periods before treatment."""
+    rule = _reference()["chronic_migraine"]
+    headache_days = int(rule["headache_days_per_month"])  # ICHD-3 1.3 A
+    migraine_days = int(rule["migraine_days_per_month"])  # ICHD-3 1.3 C
+    months = months_needed(int(rule["more_than_months"]))  # ICHD-3 1.3 A, C: >3 months
+    judged = consecutive_periods(diary, -1, months)
+    per_period = tuple(chronic_migraine_month(p, headache_days, migraine_days) for p in judged)
+    reasons = [
+        f"{describe_period(p)}: {p.counts.headache_days} headache days (≥{headache_days} "
+        f"needed), {p.counts.migraine_days} migraine days (≥{migraine_days} needed), "
+        f"{p.counts.days_recorded} of {p.counts.days_in_window} days recorded: {j.value}"
+        for p, j in zip(judged, per_period, strict=True)
+    ]
+    overall = all_met(per_period)
+    if overall is Judgement.NOT_EVALUABLE:
+        reasons.append(
+            f"ICHD-3 1.3 needs >3 months: {months} consecutive 28-day periods each meeting "
+            "both thresholds; missing diary days leave at least one period undecided"
+        )
+    return ChronicMigraine(
+        judgement=overall,
+        periods=judged,
+        per_period=per_period,
+        reasons=tuple(reasons),
+        source=str(rule["source"]),
+    )
+
+
+# ---- ICHD-3 8.2 medication overuse -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OveruseRule:
+    name: str  # a MedicationClass value, or "multiple_classes"
+    code: str  # ICHD-3 8.2.x
+    days_per_month: int
+    classes: frozenset[MedicationClass]
+    source: str
+
+
+@cache
+def overuse_rules() -> tuple[OveruseRule, ...]:
+    ref = _reference()["medication_overuse"]
+    rules = [
+        OveruseRule(
+            name=name,
+            code=str(raw["code"]),
+            days_per_month=int(raw["days_per_month"]),
+            classes=frozenset({MedicationClass(name)}),
+            source=str(raw["source"]),
+        )
+        for name, raw in ref["classes"].items()
+    ]
+    multiple = ref["multiple_classes"]
+    rules.append(
+        OveruseRule(
+            name="multiple_classes",
+            code=str(multiple["code"]),
+            days_per_month=int(multiple["days_per_month"]),
+            classes=frozenset(MedicationClass(c) for c in multiple["classes"]),
+            source=str(multiple["source"]),
+        )
+    )
+    return tuple(rules)
+
+
+def classes_without_threshold() -> tuple[MedicationClass, ...]:
+    """Classes the reference gives no overuse threshold for (gepant, ditan, other)."""
+    ruled = {c for r in overuse_rules() if r.name != "multiple_classes" for c in r.classes}
+    return tuple(c for c in MEDICATION_CLASSES if c not in ruled)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassOveruse:
+    """One class (or the multiple-class pattern): its days in each judged period."""
+
+    name: str
+    code: str | None
+    threshold_days: int | None
+    days_per_period: tuple[int, ...]
+    judgement: Judgement | None  # None: the reference has no threshold for this class
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationOveruse:
+    """ICHD-3 8.2 B intake over the judged periods, per class.
+
+    `flag` means some class reached its 8.2 B threshold in every judged period: overuse of
+    acute medication. It is not a diagnosis of medication-overuse headache, which also needs
+    8.2 A (reported as `headache_days_criterion_a`) and 8.2 C (a clinician's judgement).
+    """
+
+    periods: tuple[Period, ...]
+    classes: tuple[ClassOveruse, ...]
+    headache_days_criterion_a: Judgement  # ICHD-3 8.2 A: headache on ≥15 days/month
+    source: str
+
+    @property
+    def flag(self) -> bool:
+        return any(c.judgement is Judgement.MET for c in self.classes)
+
+    @property
+    def overused(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.classes if c.judgement is Judgement.MET)
+
+    @property
+    def not_evaluable(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.classes if c.judgement is Judgement.NOT_EVALUABLE)
+
+
+def class_days(diary: Diary, p: Period, classes: frozenset[MedicationClass]) -> tuple[int, int]:
+    """Days in period `p` with any of `classes`, and how many of `classes` were recorded."""
+    if len(classes) == 1:
+        (only,) = classes
+        n = p.counts.acute_medication_days_by_class[only]
+        return n, int(n > 0)
+    days = 0
+    taken: set[MedicationClass] = set()
+    on = p.counts.start
+    while on <= p.counts.end:
+        day = diary.days.get(on)
+        on += timedelta(days=1)
+        if day is not None and day.acute_medication & classes:
+            days += 1
+            taken |= day.acute_medication & classes
+    return days, len(taken)
+
+
+def overuse_month(diary: Diary, p: Period, rule: OveruseRule) -> tuple[int, Judgement]:
+    """One month of ICHD-3 8.2 B for one rule: days at or above the rule's threshold."""
+    days, seen = class_days(diary, p, rule.classes)
+    missing = p.counts.days_missing
+    judgement = at_least(days, missing, rule.days_per_month)
+    if rule.name == "multiple_classes":  # 8.2.7 "any combination of": two classes or more
+        two_classes = (
+            Judgement.MET
+            if seen >= 2
+            else Judgement.NOT_MET
+            if missing == 0
+            else Judgement.NOT_EVALUABLE
+        )
+        judgement = all_met((judgement, two_classes))
+    return days, judgement
+
+
+def medication_overuse(diary: Diary) -> MedicationOveruse:
+    """ICHD-3 8.2 B per class over the four latest complete periods (regular for >3 months)."""
+    ref = _reference()["medication_overuse"]
+    months = months_needed(int(ref["more_than_months"]))  # ICHD-3 8.2 B: >3 months
+    judged = consecutive_periods(diary, last_complete_index(diary), months)
+    found: list[ClassOveruse] = []
+    for rule in overuse_rules():
+        months_judged = [overuse_month(diary, p, rule) for p in judged]
+        found.append(
+            ClassOveruse(
+                name=rule.name,
+                code=rule.code,
+                threshold_days=rule.days_per_month,
+                days_per_period=tuple(d for d, _ in months_judged),
+                judgement=all_met(j for _, j in months_judged),
+                source=rule.source,
+            )
+        )
+    for cls in classes_without_threshold():
+        found.append(
+            ClassOveruse(
+                name=cls.value,
+                code=None,
+                threshold_days=None,
+                days_per_period=tuple(p.counts.acute_medication_days_by_class[cls] for p in judged),
+                judgement=None,
+                source="clinical-reference §4.4 gives no overuse threshold for this class",
+            )
+        )
+    headache_days = int(ref["headache_days_per_month"])  # ICHD-3 8.2 A
+    criterion_a = all_met(
+        at_least(p.counts.headache_days, p.counts.days_missing, headache_days) for p in judged
+    )
+    return MedicationOveruse(
+        periods=judged,
+        classes=tuple(found),
+        headache_days_criterion_a=criterion_a,
+        source=str(ref["source"]),
+    )

@@ -1,0 +1,210 @@
+"""ICHD-3 1.3 chronic migraine and 8.2 medication overuse over 28-day periods.
+
+Reference: clinical-reference §4.3 (≥15 headache days, ≥8 migraine days per month, >3 months)
+and §4.4 (8.2.1 ergot ≥10, 8.2.2 triptan ≥10, 8.2.3 simple analgesic ≥15, 8.2.4 opioid ≥10,
+8.2.5 combination analgesic ≥10, 8.2.7 multiple classes ≥10; gepant/ditan: no threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from bonta.domain.headache.days import MedicationClass
+from bonta.domain.headache.ichd import (
+    ClassOveruse,
+    MedicationOveruse,
+    chronic_migraine,
+    classes_without_threshold,
+    medication_overuse,
+    months_needed,
+    overuse_rules,
+)
+from bonta.domain.headache.judgement import Judgement
+
+from .test_diary_builders import (
+    BASELINE_START,
+    FIRST_INJECTION,
+    block,
+    days_after,
+    periods_of,
+    snapshot,
+    without,
+)
+
+FOUR_BEFORE = days_after(FIRST_INJECTION, -4 * 28)
+
+
+def cm(*blocks: tuple[int, int]) -> Judgement:
+    days = periods_of(FOUR_BEFORE, *blocks)
+    return chronic_migraine(snapshot(days, [FIRST_INJECTION], FIRST_INJECTION)).judgement
+
+
+def test_more_than_3_months_is_four_28_day_periods() -> None:
+    assert months_needed(3) == 4
+
+
+def test_15_headache_and_8_migraine_days_in_four_periods_meet_chronic_migraine() -> None:
+    assert cm((15, 8), (15, 8), (15, 8), (15, 8)) is Judgement.MET
+
+
+def test_14_headache_days_in_one_period_do_not() -> None:
+    assert cm((15, 8), (15, 8), (14, 8), (15, 8)) is Judgement.NOT_MET
+
+
+def test_7_migraine_days_in_one_period_do_not() -> None:
+    assert cm((15, 8), (15, 7), (15, 8), (15, 8)) is Judgement.NOT_MET
+
+
+def test_three_months_of_diary_cannot_show_more_than_three_months() -> None:
+    days = periods_of(days_after(FOUR_BEFORE, 28), (20, 10), (20, 10), (20, 10))
+    found = chronic_migraine(snapshot(days, [FIRST_INJECTION], FIRST_INJECTION))
+    assert found.judgement is Judgement.NOT_EVALUABLE
+    assert found.per_period[0] is Judgement.NOT_EVALUABLE
+    assert not found.meets
+    assert "4 consecutive 28-day periods" in found.reasons[-1]
+
+
+def test_a_missing_day_that_could_be_the_15th_headache_day_leaves_it_undecided() -> None:
+    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (15, 8))
+    last_headache_day = days_after(BASELINE_START, 14)
+    gappy = without(days, last_headache_day)  # 14 headache days + 1 missing day
+    found = chronic_migraine(snapshot(gappy, [FIRST_INJECTION], FIRST_INJECTION))
+    assert found.judgement is Judgement.NOT_EVALUABLE
+
+
+def test_a_missing_day_that_cannot_reach_15_still_decides_not_met() -> None:
+    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (13, 8))
+    gappy = without(days, days_after(BASELINE_START, 27))  # 13 + 1 missing < 15
+    found = chronic_migraine(snapshot(gappy, [FIRST_INJECTION], FIRST_INJECTION))
+    assert found.judgement is Judgement.NOT_MET
+
+
+def test_without_injections_the_four_periods_end_on_the_analysis_date() -> None:
+    as_of = date(2025, 6, 30)
+    days = periods_of(days_after(as_of, -111), (16, 8), (16, 8), (16, 8), (16, 8))
+    found = chronic_migraine(snapshot(days, as_of=as_of))
+    assert found.meets
+    assert found.periods[-1].counts.end == as_of
+
+
+def test_the_reasons_give_the_numbers_and_the_thresholds() -> None:
+    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (14, 9))
+    found = chronic_migraine(snapshot(days, [FIRST_INJECTION], FIRST_INJECTION))
+    assert found.reasons[-1] == (
+        "baseline (2024-12-09 to 2025-01-05): 14 headache days (≥15 needed), "
+        "9 migraine days (≥8 needed), 28 of 28 days recorded: not_met"
+    )
+
+
+# ---- medication overuse ------------------------------------------------------------------------
+
+AS_OF = days_after(FOUR_BEFORE, 4 * 28 - 1)  # the four periods before it are complete
+
+
+def overuse(per_period: list[dict[MedicationClass, int]]) -> MedicationOveruse:
+    days = []
+    for k, medication in enumerate(per_period):
+        days += block(days_after(FOUR_BEFORE, 28 * k), 20, 10, medication=medication)
+    return medication_overuse(snapshot(days, as_of=AS_OF))
+
+
+def detail(found: MedicationOveruse, name: str) -> ClassOveruse:
+    return next(c for c in found.classes if c.name == name)
+
+
+@pytest.mark.parametrize(
+    ("cls", "code", "below", "at"),
+    [
+        (MedicationClass.ERGOT, "8.2.1", 9, 10),
+        (MedicationClass.TRIPTAN, "8.2.2", 9, 10),
+        (MedicationClass.SIMPLE_ANALGESIC, "8.2.3", 14, 15),
+        (MedicationClass.OPIOID, "8.2.4", 9, 10),
+        (MedicationClass.COMBINATION_ANALGESIC, "8.2.5", 9, 10),
+    ],
+)
+def test_each_class_is_overused_at_its_ichd3_threshold_and_not_one_day_below(
+    cls: MedicationClass, code: str, below: int, at: int
+) -> None:
+    found = overuse([{cls: at}] * 4)
+    assert found.flag
+    assert found.overused == (cls.value,)
+    assert detail(found, cls.value).code == code
+    assert detail(found, cls.value).days_per_period == (at, at, at, at)
+
+    one_short = overuse([{cls: at}, {cls: at}, {cls: below}, {cls: at}])
+    assert detail(one_short, cls.value).judgement is Judgement.NOT_MET
+    assert not one_short.flag
+
+
+def test_overuse_must_be_regular_for_more_than_three_months() -> None:
+    days = []
+    for k in range(1, 4):  # only the last three periods have a diary
+        days += block(
+            days_after(FOUR_BEFORE, 28 * k), 20, 10, medication={MedicationClass.TRIPTAN: 12}
+        )
+    found = medication_overuse(snapshot(days, as_of=AS_OF))
+    assert detail(found, "triptan").judgement is Judgement.NOT_EVALUABLE
+    assert found.not_evaluable == ("triptan",)
+    assert not found.flag
+
+
+def test_the_latest_four_complete_periods_are_judged() -> None:
+    found = overuse([{MedicationClass.TRIPTAN: 10}] * 4)
+    assert [p.counts.end for p in found.periods][-1] == AS_OF
+
+
+def test_two_classes_together_on_10_days_show_the_8_2_7_pattern() -> None:
+    days = []
+    for k in range(4):
+        start = days_after(FOUR_BEFORE, 28 * k)
+        period_days = block(start, 20, 10, medication={MedicationClass.TRIPTAN: 5})
+        # simple analgesic on days 5–9, so 10 days with one of the two, neither overused alone
+        days += [
+            replace(d, acute_medication=frozenset({MedicationClass.SIMPLE_ANALGESIC}))
+            if 5 <= (d.on - start).days < 10
+            else d
+            for d in period_days
+        ]
+    found = medication_overuse(snapshot(days, as_of=AS_OF))
+    assert found.overused == ("multiple_classes",)
+    assert detail(found, "multiple_classes").code == "8.2.7"
+    assert detail(found, "multiple_classes").days_per_period == (10, 10, 10, 10)
+
+
+def test_one_class_alone_is_not_the_multiple_class_pattern() -> None:
+    found = overuse([{MedicationClass.TRIPTAN: 12}] * 4)
+    assert detail(found, "multiple_classes").judgement is Judgement.NOT_MET
+
+
+def test_gepants_and_ditans_are_counted_but_have_no_threshold() -> None:
+    found = overuse([{MedicationClass.GEPANT: 28, MedicationClass.DITAN: 20}] * 4)
+    assert not found.flag
+    gepant = detail(found, "gepant")
+    assert gepant.threshold_days is None
+    assert gepant.judgement is None
+    assert gepant.days_per_period == (28, 28, 28, 28)
+    assert classes_without_threshold() == (
+        MedicationClass.GEPANT,
+        MedicationClass.DITAN,
+        MedicationClass.OTHER,
+    )
+
+
+def test_criterion_a_headache_on_15_days_is_reported_beside_the_intake() -> None:
+    found = overuse([{MedicationClass.TRIPTAN: 10}] * 4)
+    assert found.headache_days_criterion_a is Judgement.MET
+
+
+def test_the_thresholds_are_the_references() -> None:
+    assert {r.name: (r.code, r.days_per_month) for r in overuse_rules()} == {
+        "ergot": ("8.2.1", 10),
+        "triptan": ("8.2.2", 10),
+        "simple_analgesic": ("8.2.3", 15),
+        "opioid": ("8.2.4", 10),
+        "combination_analgesic": ("8.2.5", 10),
+        "multiple_classes": ("8.2.7", 10),
+    }
+    assert all(r.source.startswith("clinical-reference §4.4") for r in overuse_rules())

@@ -1,0 +1,152 @@
+"""Properties of the diary calculators, over generated diaries (hypothesis).
+
+- counts never exceed the days recorded, and each recorded day falls in exactly one period;
+- dropping diary days never adds headache-free days, and never flips a decided answer: what a
+  sparser diary decides (met / not met), the fuller one decides the same way;
+- the order the days arrive in changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bonta.domain.headache.days import MEDICATION_CLASSES, DiaryDay, MedicationClass
+from bonta.domain.headache.ichd import chronic_migraine, medication_overuse
+from bonta.domain.headache.judgement import Judgement
+from bonta.domain.headache.nice import nice_continuation, nice_initiation
+from bonta.domain.headache.periods import Diary, diary_from, periods
+from bonta.domain.headache.summary import summarize, summary_as_dict
+
+START = date(2024, 9, 2)
+SPAN = 420  # days: a baseline, four earlier periods and a few cycles
+FEW_CLASSES = (MedicationClass.TRIPTAN, MedicationClass.SIMPLE_ANALGESIC, MedicationClass.GEPANT)
+
+
+def random_day(rng: random.Random, on: date, headache_share: float) -> DiaryDay:
+    headache = rng.random() < headache_share
+
+    def flag() -> bool:
+        return headache and rng.random() < 0.5
+
+    return DiaryDay(
+        on=on,
+        headache=headache,
+        hours=Decimal(rng.randint(0, 24)) if headache else Decimal(0),
+        intensity=rng.randint(0, 3) if headache else 0,
+        unilateral=flag(),
+        pulsating=flag(),
+        worse_with_activity=flag(),
+        nausea=flag(),
+        photophobia=flag(),
+        phonophobia=flag(),
+        aura=rng.random() < 0.1,
+        believed_migraine=flag(),
+        relieved_by_triptan_or_ergot=flag(),
+        acute_medication=frozenset(c for c in FEW_CLASSES if rng.random() < 0.3),
+    )
+
+
+Case = tuple[list[DiaryDay], list[date], date]
+
+
+@st.composite
+def diaries(draw: st.DrawFn) -> Case:
+    """A diary over SPAN days drawn from a few parameters (hypothesis explores those)."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    headache_share = draw(st.sampled_from([0.1, 0.4, 0.6, 0.8, 0.95]))
+    # Mostly recorded, with gaps: a realistic diary, so rules get decided often enough.
+    recorded_share = draw(st.sampled_from([1.0, 0.97, 0.9, 0.6]))
+    first = START + timedelta(days=draw(st.integers(100, 200)))
+    effect = draw(st.sampled_from([1.0, 0.75, 0.5, 0.25]))  # headache share once treated
+    days = [
+        random_day(rng, on, headache_share * (effect if on >= first else 1.0))
+        for on in (START + timedelta(days=i) for i in range(SPAN))
+        if rng.random() < recorded_share
+    ]
+    gaps = draw(st.lists(st.integers(70, 100), max_size=3))
+    injections = [first]
+    for gap in gaps:
+        injections.append(injections[-1] + timedelta(days=gap))
+    as_of = START + timedelta(days=SPAN - 1)
+    return days, [d for d in injections if d <= as_of], as_of
+
+
+def snapshot(days: list[DiaryDay], injections: list[date], as_of: date) -> Diary:
+    return diary_from(days, injections, as_of)
+
+
+PROPERTY = settings(max_examples=60, deadline=None)
+
+
+@given(diaries())
+@PROPERTY
+def test_counts_never_exceed_the_days_recorded(case: Case) -> None:
+    diary = snapshot(*case)
+    listed = periods(diary)
+    for p in listed:
+        c = p.counts
+        assert 0 <= c.days_recorded <= c.days_in_window == 28
+        assert c.headache_days_4h <= c.headache_days <= c.days_recorded
+        assert c.migraine_days <= c.headache_days
+        assert c.acute_medication_days <= c.days_recorded
+        for cls in MEDICATION_CLASSES:
+            assert c.acute_medication_days_by_class[cls] <= c.acute_medication_days
+    assert sum(p.counts.days_recorded for p in listed) == len(case[0])
+
+
+def decided(diary: Diary) -> dict[str, Judgement]:
+    overuse = medication_overuse(diary)
+    continuation = nice_continuation(diary)
+    found = {
+        "chronic_migraine": chronic_migraine(diary).judgement,
+        "nice_chronic_migraine": nice_initiation(diary, 3, True).chronic_migraine,
+        "inadequate_response": continuation.inadequate_response,
+        "episodic": continuation.episodic,
+        "criterion_a": overuse.headache_days_criterion_a,
+    }
+    for c in overuse.classes:
+        if c.judgement is not None:
+            found[c.name] = c.judgement
+    return found
+
+
+@given(diaries(), st.data())
+@PROPERTY
+def test_dropping_days_never_adds_headache_free_days_nor_flips_a_decided_answer(
+    case: Case, data: st.DataObject
+) -> None:
+    days, injections, as_of = case
+    rng = random.Random(data.draw(st.integers(0, 2**32)))
+    drop_share = data.draw(st.sampled_from([0.02, 0.1, 0.5]))
+    sparser_days = [d for d in days if rng.random() >= drop_share]
+    full, sparse = snapshot(days, injections, as_of), snapshot(sparser_days, injections, as_of)
+
+    full_by_start = {p.counts.start: p.counts for p in periods(full)}
+    for p in periods(sparse):
+        whole = full_by_start.get(p.counts.start)
+        if whole is None:
+            continue
+        sparse_free = p.counts.days_recorded - p.counts.headache_days
+        whole_free = whole.days_recorded - whole.headache_days
+        assert sparse_free <= whole_free
+        assert p.counts.headache_days <= whole.headache_days
+
+    for rule, answer in decided(sparse).items():
+        if answer is not Judgement.NOT_EVALUABLE:
+            assert decided(full)[rule] is answer, rule
+
+
+@given(diaries(), st.integers(0, 2**32))
+@PROPERTY
+def test_the_order_of_the_days_changes_nothing(case: Case, seed: int) -> None:
+    days, injections, as_of = case
+    shuffled = list(days)
+    random.Random(seed).shuffle(shuffled)
+    reversed_injections = list(reversed(injections))
+    expected = summary_as_dict(summarize(days, injections, as_of, 3, True))
+    assert summary_as_dict(summarize(shuffled, reversed_injections, as_of, 3, True)) == expected

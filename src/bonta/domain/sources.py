@@ -45,7 +45,6 @@ SILENT_WORDINGS = (
     "no label dose in clinical-reference",
     "no label indication in clinical-reference",
     "clinical-reference has no ",
-    "not in clinical-reference.md",
 )
 
 # Words in `source` strings that have the shape of a source ID but are not one: product and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -11,10 +12,10 @@ from django.db import DatabaseError, connection, transaction
 from bonta.audit.models import AuditEvent
 from bonta.consent import services
 from bonta.consent.models import ConsentDocument, DocumentIsImmutable
-from bonta.consent.shipped import shipped_documents
+from bonta.consent.shipped import DOCUMENTS_PATH, shipped_documents
 from bonta.domain.errors import InvalidInput
+from bonta.domain.sources import sources
 from bonta.records.errors import Conflict, NotAllowed
-from guide.reference import register
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +59,8 @@ def test_treatment_documents_carry_the_boxed_warning_and_urgent_signs(kind: str)
     assert "units of BOTOX in 3 months" in body  # the doses of both pathways add up
 
 
-def test_every_cited_source_is_in_the_reference_register_and_listed_in_the_text() -> None:
-    known = register()
+def test_every_cited_source_is_in_the_source_register_and_listed_in_the_text() -> None:
+    known = sources()
     for shipped in shipped_documents():
         for source_id in shipped.sources:
             assert source_id in known, source_id
@@ -67,6 +68,27 @@ def test_every_cited_source_is_in_the_reference_register_and_listed_in_the_text(
                  for n in group.split(",")}  # fmt: skip
         listed = re.findall(r"^- \[(\d+)\] .+ https?://\S+$", shipped.body, re.MULTILINE)
         assert cited == {int(n) for n in listed} == set(range(1, len(shipped.sources) + 1))
+
+
+def test_each_listed_source_has_the_registers_address() -> None:
+    known = sources()
+    for shipped in shipped_documents():
+        listed = re.findall(r"^- \[(\d+)\] .+ (\S+)$", shipped.body, re.MULTILINE)
+        assert [url for _, url in listed] == [known[sid].address for sid in shipped.sources]
+
+
+def test_a_statement_resting_only_on_weak_sources_says_so() -> None:
+    known = sources()
+    with DOCUMENTS_PATH.open("rb") as handle:
+        raw = tomllib.load(handle)
+    checked = 0
+    for doc in raw["documents"]:
+        for section in doc["sections"]:
+            for statement in section.get("statements", []):
+                if {known[i].rating for i in statement["source"]} == {"W"}:
+                    assert "weak source" in statement.get("note", ""), statement["text"]
+                    checked += 1
+    assert checked >= 2
 
 
 def test_weak_sources_are_labelled_as_weak_in_the_text() -> None:

@@ -1,4 +1,4 @@
-"""The guide's statements are sourced from the clinical reference and say nothing it does not."""
+"""The guide's statements cite registered sources and say nothing the reference does not."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_every_statement_has_text_and_at_least_one_source() -> None:
         assert s.ref.startswith("§")
 
 
-def test_every_cited_source_is_in_the_reference_register() -> None:
+def test_every_cited_source_is_in_the_source_register() -> None:
     registered = reference.register()
     guide = load_guide()
     cited = {i for s in guide.statements() for i in s.source}
@@ -57,42 +57,63 @@ def test_every_cited_source_is_in_the_reference_register() -> None:
     assert sorted(set(guide.sources) - set(registered)) == []
 
 
-def test_source_titles_and_addresses_are_copied_from_the_register() -> None:
+def test_every_source_the_guide_lists_is_cited_by_a_statement() -> None:
+    guide = load_guide()
+    cited = {i for s in guide.statements() for i in s.source}
+    cited |= {*guide.boxed_warning.primary_source, *guide.boxed_warning.secondary_source}
+    assert sorted(set(guide.sources) - cited) == []
+
+
+def test_source_addresses_are_the_registers() -> None:
+    # The guide keeps its own patient-facing names and titles; the address must be the register's.
     registered = reference.register()
     for source in load_guide().sources.values():
-        assert source.title.rstrip(".") in registered[source.id], source.id
-        assert source.url in registered[source.id], source.id
+        assert source.url == registered[source.id].address, source.id
 
 
-def test_the_register_parser_expands_ranges_and_abbreviations() -> None:
+def test_a_weak_statement_cites_a_weak_source() -> None:
     registered = reference.register()
-    assert {"WEAK-DRORACLE-1", "WEAK-DRORACLE-5", "JHP-DANISH-4", "EMEDTV-XEOMIN"} <= set(
-        registered
-    )
+    for s in load_guide().statements():
+        if s.status == "W":
+            assert any(registered[i].rating == "W" for i in s.source), s.text
 
 
 def test_the_boxed_warning_is_verbatim_from_section_1_7() -> None:
-    expected = reference.quoted(reference.section("1.7"), "Postmarketing reports")
-    assert load_guide().boxed_warning.text == expected
+    quoted = reference.quotation("boxed_warning")
+    bw = load_guide().boxed_warning
+    assert bw.text == quoted["text"]
+    assert bw.ref == quoted["ref"]
 
 
 def test_the_boxed_warning_marks_p_up_to_where_the_official_excerpt_stops() -> None:
     bw = load_guide().boxed_warning
-    section = reference.section("1.7")
-    assert "[P]** OFDA-BOTOX up to" in section
-    assert "can also occur in adults treated for s[pasticity]" in section
-    assert bw.primary.endswith("can also occur in adults treated for s")
-    assert (bw.primary_source, bw.primary_status) == (("OFDA-BOTOX",), "P")
-    assert (bw.secondary_source, bw.secondary_status) == (("GC-BOTOX",), "S")
+    quoted = reference.quotation("boxed_warning")
+    assert quoted["primary_ends"] in quoted["text"]
+    assert (
+        bw.primary
+        == quoted["text"][: quoted["text"].index(quoted["primary_ends"])] + (quoted["primary_ends"])
+    )
+    assert (bw.primary_source, bw.primary_status) == (
+        (quoted["primary_source"],),
+        quoted["primary_status"],
+    )
+    assert (bw.secondary_source, bw.secondary_status) == (
+        (quoted["secondary_source"],),
+        quoted["secondary_status"],
+    )
+    registered = reference.register()
+    assert registered[quoted["primary_source"]].rating == "P"
 
 
 def test_the_adverse_reaction_timing_sentence_is_quoted_verbatim_and_tagged_weak() -> None:
-    sentence = reference.quoted(reference.section("1.8"), "In general, adverse reactions")
+    quoted = reference.quotation("adverse_reaction_timing")
+    sentence = quoted["text"]
     quoting = [s for s in load_guide().statements() if "adverse reactions occur" in s.text]
     assert len(quoting) == 2  # cosmetic and chronic-migraine side effects
     for s in quoting:
         assert f'"{sentence}"' in s.text
-        assert (s.status, s.source) == ("W", ("LABEL-MIRROR-SARASOTA-1",))
+        assert (s.status, s.source) == (quoted["status"], (quoted["source"],))
+        assert s.ref == quoted["ref"]
         assert "weak" in s.note
 
 

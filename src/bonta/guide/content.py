@@ -1,7 +1,8 @@
 """Load the patient guide from content.toml into immutable objects, refusing malformed content.
 
-The guide is data, not code: each statement carries the source IDs of the Bonta clinical
-reference (shared/clinical-reference.md) it was written from. Nothing here touches the database.
+The guide is data, not code: each statement carries the IDs of the sources it was written from,
+all in Bonta's source register (bonta/domain/reference/sources.toml, whose addresses the guide's
+own source list must match). Nothing here touches the database.
 """
 
 from __future__ import annotations

@@ -429,8 +429,10 @@ INVALID = {
     ),
     "history empty source": (_set("history.0.source", " "), "history[0].source: must not be empty"),
     "history unknown key": (
-        _set("history.0.muscles", ["frontalis"]),
-        "history[0].muscles: unknown key 'muscles'",
+        # `muscles` became a key with safety engine v2 (other indications)
+        _set("history.0.sites", ["frontalis"]),
+        "history[0].sites: unknown key 'sites' (allowed: date, product, units, pathway, "
+        "indication, area, muscles, source)",
     ),
 }
 

@@ -55,7 +55,15 @@ def test_every_finding_has_code_severity_message_and_source(
         "lot_missing",
         "drug_interaction",
     ]
-    assert all(set(f) == {"code", "severity", "message", "source"} for f in findings)
+    assert all(
+        set(f) == {"code", "severity", "kind", "override", "message", "source"} for f in findings
+    )
+    # safety engine v2: a block says its kind and what an override needs; others say null
+    assert [(f["kind"], f["override"]) for f in findings] == [
+        ("clinical_block", "reason"),
+        ("hard_stop", "not_allowed"),
+        (None, None),
+    ]
 
 
 def test_warnings_alone_do_not_block(run_check: Run, preempt_plan: Plan) -> None:
@@ -100,12 +108,10 @@ def test_injections_without_a_protocol(run_check: Run, glabellar_plan: Plan) -> 
     code, out, _ = run_check(glabellar_plan)
 
     assert code == 0
-    assert json.loads(out) == {
-        "ok": True,
-        "findings": [],
-        "totals": {"botox_cosmetic": 4},
-        "points": 1,
-    }
+    result = json.loads(out)
+    # §11.5: one site × 4 U is not the label's five sites × 4 U; it warns, it does not block
+    assert [f["code"] for f in result.pop("findings")] == ["off_label_dosing"]
+    assert result == {"ok": True, "totals": {"botox_cosmetic": 4}, "points": 1}
 
 
 def test_the_plan_can_come_from_stdin(run_check: Run, glabellar_plan: Plan) -> None:
@@ -423,8 +429,10 @@ INVALID = {
     ),
     "history empty source": (_set("history.0.source", " "), "history[0].source: must not be empty"),
     "history unknown key": (
-        _set("history.0.muscles", ["frontalis"]),
-        "history[0].muscles: unknown key 'muscles'",
+        # `muscles` became a key with safety engine v2 (other indications)
+        _set("history.0.sites", ["frontalis"]),
+        "history[0].sites: unknown key 'sites' (allowed: date, product, units, pathway, "
+        "indication, area, muscles, source)",
     ),
 }
 

@@ -60,6 +60,7 @@ NOT_SOURCE_IDS = frozenset(
         "IV-B",
         "NICE",
         "PREEMPT",
+        "RTP004",  # Daxxify's stabilising peptide, named in its ingredient list
         "SNOMED",
         "TA260",  # "NICE TA260 1.2": the guidance named in words; its source is NICE-TA260-cur
         "UNVERIFIED",

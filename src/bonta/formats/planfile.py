@@ -70,8 +70,10 @@ HISTORY_KEYS = {
     "date": True,
     "product": True,
     "units": True,
-    "pathway": True,
+    "pathway": False,  # one of pathway and indication is required
+    "indication": False,
     "area": False,
+    "muscles": False,
     "source": False,
 }
 VIAL_KEYS = {k: True for k in ("lot", "expiry", "size_units", "diluent_ml", "reconstituted_at")}
@@ -249,9 +251,17 @@ def _factors(data: object, kind: str) -> frozenset[str]:
 
 def _past_treatment(data: object, field: str) -> PastTreatment:
     item = _object(data, field, HISTORY_KEYS)
-    pathway = _pathway(item["pathway"], f"{field}.pathway")
+    pathway, indication = _given_for(item, field)
     muscles: frozenset[str] | None = None
+    if "area" in item and "muscles" in item:
+        raise InvalidInput(f"{field}.muscles", "give area or muscles, not both")
     if "area" in item:
+        if pathway is None:
+            raise InvalidInput(
+                f"{field}.area",
+                "an area belongs to one of Bonta's pathways; name the muscles of another "
+                "indication with `muscles`",
+            )
         code = _string(item["area"], f"{field}.area")
         area = areas().get(code)
         if area is None:
@@ -263,6 +273,16 @@ def _past_treatment(data: object, field: str) -> PastTreatment:
                 f"{code} is a {area.pathway.value} area; the record's pathway is {pathway.value}",
             )
         muscles = area.muscles
+    elif "muscles" in item:
+        listed = _array(item["muscles"], f"{field}.muscles")
+        if not listed:
+            raise InvalidInput(
+                f"{field}.muscles", "must name at least one muscle (omit it when not known)"
+            )
+        muscles = frozenset(
+            get_muscle(_string(m, f"{field}.muscles[{i}]"), f"{field}.muscles[{i}]").code
+            for i, m in enumerate(listed)
+        )
     elif pathway is Pathway.CHRONIC_MIGRAINE:
         # A migraine session is the PREEMPT paradigm over the whole head and neck area.
         muscles = areas()["chronic_migraine"].muscles
@@ -278,7 +298,25 @@ def _past_treatment(data: object, field: str) -> PastTreatment:
         pathway=pathway,
         muscles=muscles,
         source=source,
+        indication=indication,
     )
+
+
+def _given_for(item: Mapping[str, Any], field: str) -> tuple[Pathway | None, str | None]:
+    """The record's pathway, or the other indication it names (free text): exactly one."""
+    if "pathway" in item and "indication" in item:
+        raise InvalidInput(f"{field}.indication", "give pathway or indication, not both")
+    if "indication" in item:
+        text = _string(item["indication"], f"{field}.indication").strip()
+        if not text:
+            raise InvalidInput(f"{field}.indication", "must not be empty")
+        return None, text
+    if "pathway" not in item:
+        raise InvalidInput(
+            f"{field}.pathway",
+            "is required (or `indication` for a record outside Bonta's pathways)",
+        )
+    return _pathway(item["pathway"], f"{field}.pathway"), None
 
 
 def _vial(data: object, product: str) -> VialState:

@@ -231,3 +231,14 @@ def test_no_baseline_headache_day_makes_the_response_not_evaluable() -> None:
     found = verdict_of(days, inject(0, 12))
     assert found.inadequate_response is Judgement.NOT_EVALUABLE
     assert "the baseline has no headache day" in found.reasons[0]
+
+
+def test_a_sparser_zero_baseline_does_not_stop_what_the_complete_one_leaves_open() -> None:
+    # Issue 10, finding 1: the complete zero-headache baseline leaves the 30 % rule open
+    # (a reduction from zero is undefined); dropping one baseline day must not make it "met".
+    days = course((0, 0), 20, 20, 20, 20, 20, 20)
+    full = verdict_of(days, inject(0, 12))
+    sparse = verdict_of(without(days, BASELINE_START), inject(0, 12))
+    assert full.inadequate_response is Judgement.NOT_EVALUABLE
+    assert sparse.inadequate_response is Judgement.NOT_EVALUABLE
+    assert sparse.verdict is not Verdict.STOP_INADEQUATE_RESPONSE

@@ -283,10 +283,10 @@ def reaches(
     (`bonta.domain.diary_outcomes.headache_day_reduction`; the 28s cancel).
     """
     keep = 100 - percent
-    undefined = (base_days + base_missing) == 0  # a reduction from zero headache days
-    lowest_reaches = (base_days > 0) & (
-        100 * (days + missing) * base_len <= keep * base_days * length
-    )
+    # A baseline that may have had no headache day (missing days all headache-free) leaves the
+    # reduction undefined in that completion: not evaluable (`diary_outcomes.reduction_reaches`).
+    undefined = base_days == 0
+    lowest_reaches = 100 * (days + missing) * base_len <= keep * base_days * length
     highest_below = 100 * days * base_len > keep * (base_days + base_missing) * length
     return np.where(
         undefined,

@@ -26,7 +26,7 @@ from bonta.domain.diary_ichd import chronic_migraine, medication_overuse
 from bonta.domain.diary_judgement import Judgement
 from bonta.domain.diary_periods import Diary, diary_from, periods
 from bonta.domain.diary_summary import summarize, summary_as_dict
-from bonta.domain.nice import nice_continuation, nice_initiation
+from bonta.domain.nice import Verdict, nice_continuation, nice_initiation
 
 START = date(2024, 9, 2)
 SPAN = 420  # days: a baseline, four earlier periods and a few cycles
@@ -177,6 +177,26 @@ def test_dropping_days_never_adds_headache_free_days_nor_flips_a_decided_answer(
     for rule, answer in decided(sparse).items():
         if answer is not Judgement.NOT_EVALUABLE:
             assert decided(full)[rule] is answer, rule
+
+
+STOPS = {Verdict.STOP_INADEQUATE_RESPONSE, Verdict.STOP_EPISODIC}
+
+
+@given(diaries(), drops)
+@PROPERTY
+def test_a_decided_continuation_verdict_holds_for_the_fuller_diary(case: Case, drop: Drop) -> None:
+    """Issue 10, finding 2: "continue" and "stop" hold for every completion of missing days."""
+    days, injections, as_of = case
+    full = nice_continuation(snapshot(days, injections, as_of))
+    sparse = nice_continuation(snapshot(drop_days(case, drop), injections, as_of))
+    if sparse.verdict is Verdict.CONTINUE:
+        assert full.verdict is Verdict.CONTINUE
+    if sparse.verdict in STOPS:
+        assert full.verdict in STOPS
+    if sparse.verdict is not Verdict.CONTINUE:
+        assert sparse.inadequate_response is not Judgement.NOT_MET or (
+            sparse.episodic is not Judgement.NOT_MET
+        )
 
 
 @given(diaries(), st.integers(0, 2**32))

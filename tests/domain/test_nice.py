@@ -206,16 +206,82 @@ def test_missing_days_that_could_make_a_15th_headache_day_leave_episodic_undecid
     gappy = without(days, days_after(D, 28 * 3 - 1))  # a headache-free day of period 3
     found = verdict_of(gappy, inject(0), as_of=days_after(D, 28 * 3 - 1))
     assert found.episodic is Judgement.NOT_EVALUABLE
-    assert found.verdict is Verdict.NOT_YET_EVALUABLE
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE  # the rule is due, the diary is short
+    assert found.review == (
+        "episodic (NICE TA260 1.2): review the missing diary days: "
+        "period 3 (2025-03-03 to 2025-03-30): 1 of 28 days missing",
+    )
 
 
-def test_missing_days_either_side_of_30_percent_are_not_yet_evaluable() -> None:
+def test_missing_days_either_side_of_30_percent_are_for_review() -> None:
     days = course((20, 10), 16, 16, 16, 14, 14, 14, 16, 16, 16)
     cycle_2_free_days = [days_after(D, 28 * k + 27) for k in (3, 4, 5)]
     found = verdict_of(without(days, *cycle_2_free_days), inject(0, 12, 24))
     assert found.inadequate_response is Judgement.NOT_EVALUABLE
-    assert found.verdict is Verdict.NOT_YET_EVALUABLE
+    assert found.episodic is Judgement.NOT_MET
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
     assert "either side of 30%" in found.reasons[0]
+    assert found.review == (
+        "response (NICE TA260 1.2): review the missing diary days: "
+        "cycle 2 (2025-03-31 to 2025-06-22): 3 of 84 days missing",
+    )
+
+
+# Issue 10, finding 2: no "continue" while a stopping rule is not evaluable.
+
+
+def test_an_adequate_response_with_no_diary_in_the_latest_period_is_for_review() -> None:
+    # Cycle 2 (periods 4–6): 42 headache days = 30 % fewer than 20 per 28 (adequate); period 7
+    # has no diary, so "<15 headache days for 3 consecutive months" (clinical-reference §5)
+    # could be true or false: not "continue".
+    days = course((20, 10), 16, 16, 16, 14, 14, 14)
+    as_of = days_after(D, 28 * 7 - 1)  # period 7 complete, none of it recorded
+    found = verdict_of(days, inject(0, 12), as_of=as_of)
+    assert found.inadequate_response is Judgement.NOT_MET
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
+    assert found.review == (
+        "episodic (NICE TA260 1.2): review the missing diary days: "
+        "period 7 (2025-06-23 to 2025-07-20): 28 of 28 days missing",
+    )
+
+
+def test_the_same_period_recorded_with_15_headache_days_continues() -> None:
+    days = course((20, 10), 16, 16, 16, 14, 14, 14, 15)
+    found = verdict_of(days, inject(0, 12))
+    assert found.episodic is Judgement.NOT_MET
+    assert found.verdict is Verdict.CONTINUE
+    assert found.review == ()
+
+
+def test_an_adequate_response_before_three_periods_are_complete_is_not_yet_evaluable() -> None:
+    # An early second and third injection: cycle 2 is complete before the third 28-day period
+    # ends, so the episodic rule is not yet due — neither "continue" nor "review".
+    days = course((20, 10), 10, 10)
+    found = verdict_of(days, [D, days_after(D, 14), days_after(D, 28)], as_of=days_after(D, 55))
+    assert found.inadequate_response is Judgement.NOT_MET
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.NOT_YET_EVALUABLE
+    assert found.review == ()
+
+
+def test_a_missing_baseline_day_of_a_headache_free_baseline_is_for_review() -> None:
+    days = without(course((0, 0), 20, 20, 20, 20, 20, 20), BASELINE_START)
+    found = verdict_of(days, inject(0, 12))
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
+    assert found.review == (
+        "response (NICE TA260 1.2): review the missing baseline days: baseline "
+        "(2024-12-09 to 2025-01-05): 1 of 28 days missing; recorded, they would decide "
+        "whether the baseline had any headache day",
+    )
+
+
+def test_a_stop_needs_no_review_of_the_other_rule() -> None:
+    days = course((20, 10), 16, 16, 16, 16, 14, 14)  # cycle 2: 44 days, 26.6 %
+    found = verdict_of(days, inject(0, 12), as_of=days_after(D, 28 * 7 - 1))
+    assert found.episodic is Judgement.NOT_EVALUABLE  # period 7 not recorded
+    assert found.verdict is Verdict.STOP_INADEQUATE_RESPONSE
+    assert found.review == ()
 
 
 def test_an_inadequate_response_outranks_the_episodic_rule() -> None:

@@ -49,6 +49,8 @@ the true one; with no missing day the two ends are equal and print as one number
 
 Due for a NICE review means a TA260 1.2 stopping rule is met on `as_of` (verdict
 ``stop_inadequate_response`` or ``stop_episodic``): a clinician must decide whether to stop.
+``review_not_evaluable`` (a stopping rule is due but missing diary days leave it undecided, so
+never "continue") is counted among the verdicts, not listed as due.
 Responder rates per cycle count complete cycles only: the rate is responders / (responders +
 non-responders), and cycles whose missing diary days leave the answer open are reported beside
 it as not evaluable, never guessed. The 50 % threshold is a reporting convention
@@ -105,6 +107,7 @@ VERDICTS = (
     Verdict.CONTINUE,
     Verdict.STOP_INADEQUATE_RESPONSE,
     Verdict.STOP_EPISODIC,
+    Verdict.REVIEW_NOT_EVALUABLE,
 )
 REVIEW_VERDICTS = (Verdict.STOP_INADEQUATE_RESPONSE, Verdict.STOP_EPISODIC)
 
@@ -633,20 +636,34 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
         base_days, base_missing, base_len, cycle_headache, cyc.missing, cycle_days_len, below
     )
     inadequate[ipk[judged_cycle]] = _invert(adequate[judged_cycle])
+    response_due = np.zeros(n, dtype=bool)  # cycle 2 complete (`nice._judge_response`)
+    response_due[ipk[judged_cycle]] = True
     epi = nice["episodic"]
     epi_months = int(epi["consecutive_months"])
     epi_part = slice(width - epi_months, width)
     episodic = fewer_than(
         headache[:, epi_part], missing[:, epi_part], int(epi["headache_days_per_month_below"])
     ).min(axis=1)
-    episodic = np.where(last_complete - epi_months + 1 < 0, NOT_EVALUABLE, episodic)
+    episodic_due = last_complete - epi_months + 1 >= 0
+    episodic = np.where(episodic_due, episodic, NOT_EVALUABLE)
+    # A rule that is due but undecided asks for a review, never "continue" (`nice` verdict).
+    review = ((inadequate == NOT_EVALUABLE) & response_due) | (
+        (episodic == NOT_EVALUABLE) & episodic_due
+    )
     verdict = np.select(
-        [~treated, inadequate == MET, episodic == MET, inadequate == NOT_MET],
+        [
+            ~treated,
+            inadequate == MET,
+            episodic == MET,
+            (inadequate == NOT_MET) & (episodic == NOT_MET),
+            review,
+        ],
         [
             VERDICTS.index(Verdict.NOT_YET_EVALUABLE),
             VERDICTS.index(Verdict.STOP_INADEQUATE_RESPONSE),
             VERDICTS.index(Verdict.STOP_EPISODIC),
             VERDICTS.index(Verdict.CONTINUE),
+            VERDICTS.index(Verdict.REVIEW_NOT_EVALUABLE),
         ],
         default=VERDICTS.index(Verdict.NOT_YET_EVALUABLE),
     ).astype(np.int64)

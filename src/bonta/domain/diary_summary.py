@@ -222,6 +222,7 @@ def summary_as_dict(s: DiarySummary) -> dict[str, Any]:
             "continuation": {
                 "verdict": cont.verdict.value,
                 "reasons": list(cont.reasons),
+                "review": list(cont.review),
                 "inadequate_response": cont.inadequate_response.value,
                 "episodic": cont.episodic.value,
                 "response": (

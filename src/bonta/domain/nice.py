@@ -25,11 +25,20 @@ Continuation (TA260 1.2), judged on `as_of`:
 - **episodic**: fewer than 15 headache days per month for 3 consecutive months — the three
   latest complete 28-day periods since the first injection.
 
-Verdict: `stop_inadequate_response` when the response rule is met; else `stop_episodic` when
-the episodic rule is met; else `continue` when the response after cycle 2 is adequate; else
-`not_yet_evaluable`, with the reason (fewer than 2 cycles, missing diary days that could put a
-number on either side of its threshold, no baseline headache day). Missing days are judged
-with bounds (`bonta.domain.diary_judgement`), never as headache-free.
+Verdict (a stop holds for every completion of the missing days; so must a "continue"):
+
+- `stop_inadequate_response` when the response rule is met; else `stop_episodic` when the
+  episodic rule is met;
+- `continue` only when **both** stopping rules are decided *not met*: never while one of them
+  is not evaluable (issue 10, finding 2);
+- `review_not_evaluable` when a stopping rule is due but the diary cannot decide it (missing
+  diary days that could put a number on either side of its threshold, a baseline that may have
+  had no headache day): `review` says, per rule, what must be reviewed and which data is
+  missing;
+- `not_yet_evaluable` otherwise: a rule is not yet due (no injection, fewer than 2 complete
+  cycles, too few complete periods since the first injection).
+
+Missing days are judged with bounds (`bonta.domain.diary_judgement`), never as headache-free.
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ from bonta.domain.diary_outcomes import (
 )
 from bonta.domain.diary_periods import (
     Cycle,
+    DayCounts,
     Diary,
     Period,
     consecutive_periods,
@@ -69,7 +79,8 @@ class Verdict(StrEnum):
     CONTINUE = "continue"
     STOP_INADEQUATE_RESPONSE = "stop_inadequate_response"
     STOP_EPISODIC = "stop_episodic"
-    NOT_YET_EVALUABLE = "not_yet_evaluable"
+    REVIEW_NOT_EVALUABLE = "review_not_evaluable"  # a rule is due, the diary cannot decide it
+    NOT_YET_EVALUABLE = "not_yet_evaluable"  # a rule is not yet due
 
 
 def baseline_period(diary: Diary) -> Period:
@@ -220,6 +231,8 @@ class Continuation:
     episodic_periods: tuple[Period, ...]
     episodic: Judgement  # met: stop
     source: str
+    # Per stopping rule that is due but not evaluable: what to review, which data is missing.
+    review: tuple[str, ...] = ()
 
 
 def inadequate_response(reduction: Reduction) -> Judgement:
@@ -239,8 +252,13 @@ def episodic_month(p: Period) -> Judgement:
     return fewer_than(p.counts.headache_days, p.counts.days_missing, below)
 
 
+def _missing_text(label: str, c: DayCounts) -> str:
+    span = f"{c.start.isoformat()} to {c.end.isoformat()}"
+    return f"{label} ({span}): {c.days_missing} of {c.days_in_window} days missing"
+
+
 def _judge_response(
-    diary: Diary, baseline: Period, reasons: list[str]
+    diary: Diary, baseline: Period, reasons: list[str], review: list[str]
 ) -> tuple[Cycle | None, Reduction | None, Judgement]:
     rule = _rules()["inadequate_response"]
     after = int(rule["after_cycles"])  # TA260 1.2: after 2 treatment cycles
@@ -271,8 +289,31 @@ def _judge_response(
     )
     if reduction.highest_percent is None:
         state = "not evaluable: the baseline has no headache day, a reduction is undefined"
+        review.append(
+            f"response (NICE TA260 1.2): review the baseline: {describe_period(baseline)} has "
+            "no headache day recorded, so a reduction from it is undefined"
+            + ("" if b.days_missing == 0 else f"; {_missing_text('baseline', b)}")
+        )
+    elif reduction.lowest_percent is None:
+        state = (
+            "not evaluable: missing baseline days leave it possibly without a headache day, "
+            "a reduction from zero is undefined"
+        )
+        review.append(
+            "response (NICE TA260 1.2): review the missing baseline days: "
+            f"{_missing_text('baseline', b)}; recorded, they would decide whether the baseline "
+            "had any headache day"
+        )
     elif judgement is Judgement.NOT_EVALUABLE:
-        state = "not evaluable: missing diary days could put the reduction either side of 30%"
+        state = f"not evaluable: missing diary days could put the reduction either side of {below}%"
+        missing = [
+            _missing_text(label, counts)
+            for label, counts in (("baseline", b), (f"cycle {after}", c))
+            if counts.days_missing
+        ]
+        review.append(
+            "response (NICE TA260 1.2): review the missing diary days: " + "; ".join(missing)
+        )
     elif judgement is Judgement.MET:
         state = f"inadequate (<{below}%): stop"
     else:
@@ -281,7 +322,9 @@ def _judge_response(
     return cycle, reduction, judgement
 
 
-def _judge_episodic(diary: Diary, reasons: list[str]) -> tuple[tuple[Period, ...], Judgement]:
+def _judge_episodic(
+    diary: Diary, reasons: list[str], review: list[str]
+) -> tuple[tuple[Period, ...], Judgement]:
     rule = _rules()["episodic"]
     months = int(rule["consecutive_months"])  # TA260 1.2: 3 consecutive months
     below = int(rule["headache_days_per_month_below"])
@@ -304,6 +347,15 @@ def _judge_episodic(diary: Diary, reasons: list[str]) -> tuple[tuple[Period, ...
         f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
         f"consecutive months): {counts}: {judgement.value}"
     )
+    if judgement is Judgement.NOT_EVALUABLE:
+        undecided = [
+            _missing_text(p.label, p.counts)
+            for p, j in zip(judged, (episodic_month(p) for p in judged), strict=True)
+            if j is Judgement.NOT_EVALUABLE
+        ]
+        review.append(
+            "episodic (NICE TA260 1.2): review the missing diary days: " + "; ".join(undecided)
+        )
     return judged, judgement
 
 
@@ -323,17 +375,22 @@ def nice_continuation(diary: Diary) -> Continuation:
             source=source,
         )
     reasons: list[str] = []
+    review: list[str] = []
     baseline = baseline_period(diary)
-    cycle, reduction, inadequate = _judge_response(diary, baseline, reasons)
-    episodic_periods, episodic = _judge_episodic(diary, reasons)
+    cycle, reduction, inadequate = _judge_response(diary, baseline, reasons, review)
+    episodic_periods, episodic = _judge_episodic(diary, reasons, review)
     if inadequate is Judgement.MET:
         verdict = Verdict.STOP_INADEQUATE_RESPONSE
     elif episodic is Judgement.MET:
         verdict = Verdict.STOP_EPISODIC
-    elif inadequate is Judgement.NOT_MET:
+    elif inadequate is Judgement.NOT_MET and episodic is Judgement.NOT_MET:
         verdict = Verdict.CONTINUE
+    elif review:
+        verdict = Verdict.REVIEW_NOT_EVALUABLE
     else:
         verdict = Verdict.NOT_YET_EVALUABLE
+    if verdict in (Verdict.STOP_INADEQUATE_RESPONSE, Verdict.STOP_EPISODIC):
+        review = []  # a stop is decided whatever the other rule says
     return Continuation(
         verdict=verdict,
         reasons=tuple(reasons),
@@ -344,6 +401,7 @@ def nice_continuation(diary: Diary) -> Continuation:
         episodic_periods=episodic_periods,
         episodic=episodic,
         source=source,
+        review=tuple(review),
     )
 
 

@@ -50,6 +50,7 @@ VERDICT_TEXT = {
     "continue": "continue treatment",
     "stop_inadequate_response": "stopping rule met: inadequate response",
     "stop_episodic": "stopping rule met: changed to episodic migraine",
+    "review_not_evaluable": "review: a stopping rule is not evaluable from the diary",
     "not_yet_evaluable": "not yet evaluable",
 }
 
@@ -257,6 +258,7 @@ def _nice(summary: Mapping[str, Any]) -> list[Flowable]:
         *_reasons(ini["reasons"]),
         _p(f"<b>Continuation (TA260 1.2): {_e(VERDICT_TEXT[cont['verdict']])}</b>"),
         *_reasons(cont["reasons"]),
+        *_reasons(cont["review"]),
     ]
 
 

@@ -2,7 +2,9 @@
 
 Reference: clinical-reference §4.3 (≥15 headache days, ≥8 migraine days per month, >3 months)
 and §4.4 (8.2.1 ergot ≥10, 8.2.2 triptan ≥10, 8.2.3 simple analgesic ≥15, 8.2.4 opioid ≥10,
-8.2.5 combination analgesic ≥10, 8.2.7 multiple classes ≥10; gepant/ditan: no threshold).
+8.2.5 combination analgesic ≥10; gepant/ditan: no threshold) and §11.8 (8.2.6 multiple classes
+not individually overused: threshold UNVERIFIED, ≥10 or ≥15 — a possibility with both readings;
+8.2.7 does not apply to a diary, which establishes the classes).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bonta.domain.diary_ichd import (
     classes_without_threshold,
     medication_overuse,
     months_needed,
+    multiple_class_rule,
     overuse_rules,
 )
 from bonta.domain.diary_judgement import Judgement
@@ -156,27 +159,100 @@ def test_the_latest_four_complete_periods_are_judged() -> None:
     assert [p.counts.end for p in found.periods][-1] == AS_OF
 
 
-def test_two_classes_together_on_10_days_show_the_8_2_7_pattern() -> None:
+def two_classes(triptan: int, analgesic: int, missing_last: bool = False) -> MedicationOveruse:
+    """Triptan on the first `triptan` days of each period, a simple analgesic on the next."""
     days = []
     for k in range(4):
         start = days_after(FOUR_BEFORE, 28 * k)
-        period_days = block(start, 20, 10, medication={MedicationClass.TRIPTAN: 5})
-        # simple analgesic on days 5–9, so 10 days with one of the two, neither overused alone
+        period_days = block(start, 20, 10, medication={MedicationClass.TRIPTAN: triptan})
         days += [
             replace(d, acute_medication=frozenset({MedicationClass.SIMPLE_ANALGESIC}))
-            if 5 <= (d.on - start).days < 10
+            if triptan <= (d.on - start).days < triptan + analgesic
             else d
             for d in period_days
         ]
-    found = medication_overuse(snapshot(days, as_of=AS_OF))
-    assert found.overused == ("multiple_classes",)
-    assert detail(found, "multiple_classes").code == "8.2.7"
-    assert detail(found, "multiple_classes").days_per_period == (10, 10, 10, 10)
+    if missing_last:  # the last day of each period, medication-free, goes missing
+        days = without(days, *(days_after(FOUR_BEFORE, 28 * k + 27) for k in range(4)))
+    return medication_overuse(snapshot(days, as_of=AS_OF))
 
 
-def test_one_class_alone_is_not_the_multiple_class_pattern() -> None:
-    found = overuse([{MedicationClass.TRIPTAN: 12}] * 4)
-    assert detail(found, "multiple_classes").judgement is Judgement.NOT_MET
+def readings(found: MedicationOveruse) -> dict[int, Judgement]:
+    return {r.days_per_month: r.judgement for r in found.multiple_classes.readings}
+
+
+def test_two_classes_together_on_10_days_are_a_possible_8_2_6_not_a_met_criterion() -> None:
+    # §11.8: 8.2.6 for known classes; its threshold is ≥10 (ICHD-3, believed) or ≥15 (ICHD-2).
+    found = two_classes(5, 5)  # 10 days a period with one of the two, neither overused alone
+    assert found.overused == ()
+    assert not found.flag
+    possibility = found.multiple_classes
+    assert possibility.code == "8.2.6"
+    assert possibility.days_per_period == (10, 10, 10, 10)
+    assert possibility.classes_per_period == (2, 2, 2, 2)
+    assert readings(found) == {10: Judgement.MET, 15: Judgement.NOT_MET}
+    assert possibility.possible
+    assert possibility.needs_verification
+    assert possibility.reasons[0].endswith(
+        "≥10 days a month: met; ≥15 days a month: not_met. "
+        "A possibility for the clinician to judge, not a met criterion"
+    )
+    assert possibility.reasons[1] == (
+        "ICHD-3 8.2.7 does not apply: the diary records each day's classes, "
+        "so their identity is established"
+    )
+
+
+def test_15_days_with_two_classes_meet_both_readings() -> None:
+    assert readings(two_classes(8, 7)) == {10: Judgement.MET, 15: Judgement.MET}
+
+
+def test_14_days_with_two_classes_meet_the_10_day_reading_only() -> None:
+    assert readings(two_classes(7, 7)) == {10: Judgement.MET, 15: Judgement.NOT_MET}
+
+
+def test_9_days_with_two_classes_are_not_8_2_6_by_either_reading() -> None:
+    found = two_classes(5, 4)
+    assert readings(found) == {10: Judgement.NOT_MET, 15: Judgement.NOT_MET}
+    assert not found.multiple_classes.possible
+
+
+def test_a_missing_day_that_could_make_the_10th_leaves_8_2_6_open() -> None:
+    found = two_classes(5, 4, missing_last=True)
+    assert readings(found) == {10: Judgement.NOT_EVALUABLE, 15: Judgement.NOT_MET}
+    assert not found.multiple_classes.possible
+
+
+def test_one_class_alone_is_not_8_2_6() -> None:
+    found = overuse([{MedicationClass.TRIPTAN: 9}] * 4)  # one class: not "multiple"
+    assert readings(found) == {10: Judgement.NOT_MET, 15: Judgement.NOT_MET}
+
+
+def test_a_class_overused_alone_takes_its_own_subtype_not_8_2_6() -> None:
+    found = two_classes(10, 5)  # triptan ≥10 alone: 8.2.2
+    assert found.overused == ("triptan",)
+    assert found.multiple_classes.individually_overused == ("triptan",)
+    assert readings(found) == {10: Judgement.NOT_MET, 15: Judgement.NOT_MET}
+    assert found.multiple_classes.reasons[-1] == (
+        "not 8.2.6: overused alone (triptan), its own subtype applies"
+    )
+
+
+def test_8_2_6_is_kept_with_both_readings_and_8_2_7_as_not_applicable() -> None:
+    rule = multiple_class_rule()
+    assert rule.code == "8.2.6"
+    assert rule.readings == (10, 15)
+    assert rule.needs_verification
+    assert rule.classes == frozenset(
+        {
+            MedicationClass.ERGOT,
+            MedicationClass.TRIPTAN,
+            MedicationClass.SIMPLE_ANALGESIC,
+            MedicationClass.OPIOID,
+        }
+    )
+    assert rule.source.startswith("clinical-reference §11.8")
+    assert rule.not_applicable_code == "8.2.7"
+    assert rule.not_applicable_source.startswith("clinical-reference §11.8")
 
 
 def test_gepants_and_ditans_are_counted_but_have_no_threshold() -> None:
@@ -205,6 +281,5 @@ def test_the_thresholds_are_the_references() -> None:
         "simple_analgesic": ("8.2.3", 15),
         "opioid": ("8.2.4", 10),
         "combination_analgesic": ("8.2.5", 10),
-        "multiple_classes": ("8.2.7", 10),
     }
     assert all(r.source.startswith("clinical-reference §4.4") for r in overuse_rules())

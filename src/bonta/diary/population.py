@@ -18,9 +18,10 @@ this module re-states them over columns:
 - **judgements** (`bonta.domain.diary_judgement`): met / not met / not evaluable from a count
   and its missing days, encoded 2 / 0 / 1 so that "all met" is the minimum;
 - **rules**: ICHD-3 1.3 chronic migraine over periods -4 … -1; NICE TA260 1.1's chronic
-  migraine over the baseline; ICHD-3 8.2 overuse per class and the 8.2.7 pattern over the four
-  latest complete periods; TA260 1.2 inadequate response (cycle 2 against the baseline, exact
-  integer arithmetic — no floats near 30 %) and episodic (three latest complete periods).
+  migraine over the baseline; ICHD-3 8.2 overuse per class over the four latest complete periods
+  (8.2.6, several classes, is only a possibility on the chart; 8.2.7 never applies to a
+  diary); TA260 1.2 inadequate response (cycle 2 against the baseline, exact integer
+  arithmetic — no floats near 30 %) and episodic (three latest complete periods).
   Thresholds come from the same reference functions the domain reads.
 
 How it is computed (the decision)
@@ -203,7 +204,8 @@ def indicators() -> dict[str, int]:
     """Indicator name → the class bits that make a day count for it (any of them).
 
     Only what a rule of the report reads: recorded, headache and migraine days, and medication
-    days per overuse rule and per class of the multiple-class rule (ICHD-3 8.2).
+    days per overuse rule (ICHD-3 8.2, one class each). 8.2.6, several classes, is a possibility
+    for the clinician on the chart (`diary_ichd.multiple_class_possibility`), not in the report.
     """
     found = {"recorded": RECORDED, "headache": HEADACHE, "migraine": MIGRAINE}
     for rule in overuse_rules():
@@ -211,9 +213,6 @@ def indicators() -> dict[str, int]:
         for cls in rule.classes:
             mask |= _class_bit(cls)
         found[f"overuse:{rule.name}"] = mask
-        if len(rule.classes) > 1:
-            for cls in rule.classes:
-                found[f"class:{cls.value}"] = _class_bit(cls)
     return found
 
 
@@ -595,13 +594,6 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
     for r, rule in enumerate(rules):
         taken = per_period(f"overuse:{rule.name}")[:, recent_part]
         month_j = at_least(taken, recent_missing, rule.days_per_month)
-        if len(rule.classes) > 1:  # 8.2.7: at least two of the classes recorded
-            seen = sum(
-                (per_period(f"class:{c.value}")[:, recent_part] > 0).astype(np.int64)
-                for c in rule.classes
-            )
-            two = np.where(seen >= 2, MET, np.where(recent_missing == 0, NOT_MET, NOT_EVALUABLE))
-            month_j = np.minimum(month_j, two)
         overuse[:, r] = month_j.min(axis=1)
     criterion_a = at_least(
         headache[:, recent_part], recent_missing, int(mo_ref["headache_days_per_month"])

@@ -25,14 +25,22 @@ diagnosis) and whether intake was "regular" in the clinical sense are history, n
 diary class is the patient's own classification of what was taken; 8.2.5's distinction between
 a combination analgesic and two simple analgesics taken together is the patient's to record.
 
+Several classes: 8.2.6, never 8.2.7 (clinical-reference §11.8, which stands over §4.4)
+-------------------------------------------------------------------------------------
+- 8.2.7 (unverified overuse of multiple drug classes) needs that the drugs' identity, quantity
+  and/or pattern "cannot be reliably established". A diary records each day's classes, so it
+  establishes them: 8.2.7 does not apply to a diary and is never reported from one.
+- 8.2.6 (multiple drug classes not individually overused) is the subtype for known classes. Its
+  day threshold is UNVERIFIED — believed ≥10 total days a month in ICHD-3, ≥15 in the ICHD-2
+  appendix — so it is **never a met criterion** and never in `overused` or `flag`: it is
+  reported as a *possibility* (`MultipleClassPossibility`) with both readings judged, for the
+  clinician to weigh. Each reading asks, in every judged period, for days with any of the
+  classes (ergot, triptan, non-opioid analgesic, opioid: the classes §11.8 names) on at least
+  the reading's number of days, at least two of those classes recorded, and, over the judged
+  periods, no one of them overused alone (else its own subtype applies).
+
 Left out because the reference does not support it
 --------------------------------------------------
-- 8.2.6 (multiple classes not individually overused): threshold UNVERIFIED, ≥10 in ICHD-3 vs
-  ≥15 in the ICHD-2 appendix (clinical-reference §4.4, "Conflicts"). Not encoded.
-- 8.2.7 is reported as the multiple-class pattern (ergot, triptan, non-opioid analgesic and/or
-  opioid on ≥10 days a period, at least two of those classes recorded). ICHD-3 reserves 8.2.7
-  for when the drugs' identity cannot be reliably established — the diary records classes, so
-  a clinician decides whether 8.2.7 or 8.2.6 fits.
 - Gepants, ditans and `other`: the reference gives no overuse threshold. Their days are
   reported with no threshold and no judgement.
 """
@@ -132,7 +140,7 @@ def chronic_migraine(diary: Diary) -> ChronicMigraine:
 
 @dataclass(frozen=True, slots=True)
 class OveruseRule:
-    name: str  # a MedicationClass value, or "multiple_classes"
+    name: str  # a MedicationClass value
     code: str  # ICHD-3 8.2.x
     days_per_month: int
     classes: frozenset[MedicationClass]
@@ -152,28 +160,48 @@ def overuse_rules() -> tuple[OveruseRule, ...]:
         )
         for name, raw in ref["classes"].items()
     ]
-    multiple = ref["multiple_classes"]
-    rules.append(
-        OveruseRule(
-            name="multiple_classes",
-            code=str(multiple["code"]),
-            days_per_month=int(multiple["days_per_month"]),
-            classes=frozenset(MedicationClass(c) for c in multiple["classes"]),
-            source=str(multiple["source"]),
-        )
-    )
     return tuple(rules)
+
+
+@dataclass(frozen=True, slots=True)
+class MultipleClassRule:
+    """ICHD-3 8.2.6 as the reference holds it: a possibility, with every unverified reading."""
+
+    code: str
+    readings: tuple[int, ...]  # days per month, each reading of the unverified threshold
+    classes: frozenset[MedicationClass]
+    needs_verification: bool
+    source: str
+    not_applicable_code: str  # 8.2.7: the diary establishes the classes
+    not_applicable_source: str
+
+
+@cache
+def multiple_class_rule() -> MultipleClassRule:
+    ref = _reference()["medication_overuse"]
+    raw = ref["multiple_classes"]
+    unverified = ref["unverified_multiple_classes"]
+    assert unverified["applies_to_a_diary"] is False  # clinical-reference §11.8
+    return MultipleClassRule(
+        code=str(raw["code"]),
+        readings=tuple(sorted(int(d) for d in raw["days_per_month_readings"])),
+        classes=frozenset(MedicationClass(c) for c in raw["classes"]),
+        needs_verification=bool(raw["needs_verification"]),
+        source=str(raw["source"]),
+        not_applicable_code=str(unverified["code"]),
+        not_applicable_source=str(unverified["source"]),
+    )
 
 
 def classes_without_threshold() -> tuple[MedicationClass, ...]:
     """Classes the reference gives no overuse threshold for (gepant, ditan, other)."""
-    ruled = {c for r in overuse_rules() if r.name != "multiple_classes" for c in r.classes}
+    ruled = {c for r in overuse_rules() for c in r.classes}
     return tuple(c for c in MEDICATION_CLASSES if c not in ruled)
 
 
 @dataclass(frozen=True, slots=True)
 class ClassOveruse:
-    """One class (or the multiple-class pattern): its days in each judged period."""
+    """One class: its days in each judged period."""
 
     name: str
     code: str | None
@@ -181,6 +209,35 @@ class ClassOveruse:
     days_per_period: tuple[int, ...]
     judgement: Judgement | None  # None: the reference has no threshold for this class
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class MultipleClassReading:
+    days_per_month: int  # one reading of 8.2.6's unverified threshold
+    judgement: Judgement
+
+
+@dataclass(frozen=True, slots=True)
+class MultipleClassPossibility:
+    """ICHD-3 8.2.6 over the judged periods: a possibility for the clinician, never a criterion.
+
+    `possible` when some reading is met; `readings` gives each reading's judgement, so the
+    clinician sees whether it holds at ≥10 only or at ≥15 too.
+    """
+
+    code: str
+    classes: frozenset[MedicationClass]
+    days_per_period: tuple[int, ...]  # days with any of `classes`
+    classes_per_period: tuple[int, ...]  # how many of `classes` were recorded
+    individually_overused: tuple[str, ...]  # classes met alone: their own subtype applies
+    readings: tuple[MultipleClassReading, ...]
+    needs_verification: bool
+    reasons: tuple[str, ...]
+    source: str
+
+    @property
+    def possible(self) -> bool:
+        return any(r.judgement is Judgement.MET for r in self.readings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +253,7 @@ class MedicationOveruse:
     classes: tuple[ClassOveruse, ...]
     headache_days_criterion_a: Judgement  # ICHD-3 8.2 A: headache on ≥15 days/month
     source: str
+    multiple_classes: MultipleClassPossibility  # ICHD-3 8.2.6: reported, never `flag`
 
     @property
     def flag(self) -> bool:
@@ -230,19 +288,79 @@ def class_days(diary: Diary, p: Period, classes: frozenset[MedicationClass]) -> 
 
 def overuse_month(diary: Diary, p: Period, rule: OveruseRule) -> tuple[int, Judgement]:
     """One month of ICHD-3 8.2 B for one rule: days at or above the rule's threshold."""
-    days, seen = class_days(diary, p, rule.classes)
-    missing = p.counts.days_missing
-    judgement = at_least(days, missing, rule.days_per_month)
-    if rule.name == "multiple_classes":  # 8.2.7 "any combination of": two classes or more
-        two_classes = (
-            Judgement.MET
-            if seen >= 2
-            else Judgement.NOT_MET
-            if missing == 0
-            else Judgement.NOT_EVALUABLE
+    days, _ = class_days(diary, p, rule.classes)
+    return days, at_least(days, p.counts.days_missing, rule.days_per_month)
+
+
+def multiple_class_possibility(
+    diary: Diary, judged: tuple[Period, ...], single: list[ClassOveruse]
+) -> MultipleClassPossibility:
+    """ICHD-3 8.2.6 under each reading of its unverified threshold (clinical-reference §11.8)."""
+    rule = multiple_class_rule()
+    counted = [class_days(diary, p, rule.classes) for p in judged]
+    alone = [c for c in single if MedicationClass(c.name) in rule.classes]
+    # "Not individually overused": met when no class is met alone, not met when one is.
+    if any(c.judgement is Judgement.MET for c in alone):
+        not_alone = Judgement.NOT_MET
+    elif all(c.judgement is Judgement.NOT_MET for c in alone):
+        not_alone = Judgement.MET
+    else:
+        not_alone = Judgement.NOT_EVALUABLE
+    two_classes = [
+        Judgement.MET
+        if seen >= 2
+        else Judgement.NOT_MET
+        if p.counts.days_missing == 0
+        else Judgement.NOT_EVALUABLE
+        for p, (_, seen) in zip(judged, counted, strict=True)
+    ]
+    readings = tuple(
+        MultipleClassReading(
+            days_per_month=threshold,
+            judgement=all_met(
+                [
+                    not_alone,
+                    *two_classes,
+                    *(
+                        at_least(days, p.counts.days_missing, threshold)
+                        for p, (days, _) in zip(judged, counted, strict=True)
+                    ),
+                ]
+            ),
         )
-        judgement = all_met((judgement, two_classes))
-    return days, judgement
+        for threshold in rule.readings
+    )
+    names = ", ".join(sorted(c.value for c in rule.classes))
+    said = "; ".join(f"≥{r.days_per_month} days a month: {r.judgement.value}" for r in readings)
+    reasons = [
+        f"ICHD-3 {rule.code} (multiple drug classes not individually overused; {names}): days "
+        f"with any of them per judged period {', '.join(str(d) for d, _ in counted)}; its "
+        f"threshold is unverified, so each reading is judged — {said}"
+        + (
+            ". A possibility for the clinician to judge, not a met criterion"
+            if any(r.judgement is Judgement.MET for r in readings)
+            else ""
+        ),
+        f"ICHD-3 {rule.not_applicable_code} does not apply: the diary records each day's classes, "
+        "so their identity is established",
+    ]
+    overused_alone = tuple(c.name for c in alone if c.judgement is Judgement.MET)
+    if overused_alone:
+        reasons.append(
+            f"not {rule.code}: overused alone ({', '.join(overused_alone)}), "
+            "its own subtype applies"
+        )
+    return MultipleClassPossibility(
+        code=rule.code,
+        classes=rule.classes,
+        days_per_period=tuple(d for d, _ in counted),
+        classes_per_period=tuple(n for _, n in counted),
+        individually_overused=overused_alone,
+        readings=readings,
+        needs_verification=rule.needs_verification,
+        reasons=tuple(reasons),
+        source=rule.source,
+    )
 
 
 def medication_overuse(diary: Diary) -> MedicationOveruse:
@@ -283,4 +401,5 @@ def medication_overuse(diary: Diary) -> MedicationOveruse:
         classes=tuple(found),
         headache_days_criterion_a=criterion_a,
         source=str(ref["source"]),
+        multiple_classes=multiple_class_possibility(diary, judged, found),
     )

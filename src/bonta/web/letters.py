@@ -295,9 +295,17 @@ def _overuse(letter: MigraineLetter) -> list[Flowable]:
     else:
         said = "yes" if s.managed else "no"
         managed = f"{said}, stated on {s.recorded_on.isoformat()} by {s.by}"
+    several = mo["multiple_classes"]
+    readings = "; ".join(
+        f"≥{r['days_per_month']} days: {JUDGEMENT_TEXT[r['status']]}" for r in several["readings"]
+    )
     return [
         _p("Medication overuse", "h2"),
         _p(f"Diary (ICHD-3 8.2, four latest complete periods): {_e(diary)}."),
+        _p(
+            f"Several classes (ICHD-3 {several['code']}, threshold unverified, for the clinician "
+            f"to judge): {'possible' if several['possible'] else 'not indicated'} ({_e(readings)})."
+        ),
         _p(f"Appropriately managed (NICE TA260 1.1, clinician's statement): {_e(managed)}."),
     ]
 

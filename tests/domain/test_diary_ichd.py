@@ -53,8 +53,20 @@ def test_15_headache_and_8_migraine_days_in_four_periods_meet_chronic_migraine()
     assert cm((15, 8), (15, 8), (15, 8), (15, 8)) is Judgement.MET
 
 
-def test_14_headache_days_in_one_period_do_not() -> None:
-    assert cm((15, 8), (15, 8), (14, 8), (15, 8)) is Judgement.NOT_MET
+def test_13_headache_days_in_one_period_do_not() -> None:
+    # 13 in 28 days is at most 13 × 31 / 28 = 14.4 in a 31-day month: below 15 either way.
+    assert cm((15, 8), (15, 8), (13, 8), (15, 8)) is Judgement.NOT_MET
+
+
+def test_14_headache_days_in_one_period_are_either_side_of_15_a_month() -> None:
+    # Issue 10, finding 4: 14 in 28 days is 14 (28-day month) to 15.5 (31-day month) a month.
+    assert cm((15, 8), (15, 8), (14, 8), (15, 8)) is Judgement.NOT_EVALUABLE
+    assert cm((15, 8), (15, 8), (14, 8), (13, 8)) is Judgement.NOT_MET  # one sure "no" decides
+
+
+def test_8_migraine_days_need_no_scaling_7_never_reach_8() -> None:
+    # 7 × 31 / 28 = 7.75 < 8: no 28-day count is either side of ICHD-3 1.3 C's 8.
+    assert cm((15, 8), (15, 7), (15, 8), (15, 8)) is Judgement.NOT_MET
 
 
 def test_7_migraine_days_in_one_period_do_not() -> None:
@@ -79,8 +91,8 @@ def test_a_missing_day_that_could_be_the_15th_headache_day_leaves_it_undecided()
 
 
 def test_a_missing_day_that_cannot_reach_15_still_decides_not_met() -> None:
-    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (13, 8))
-    gappy = without(days, days_after(BASELINE_START, 27))  # 13 + 1 missing < 15
+    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (12, 8))
+    gappy = without(days, days_after(BASELINE_START, 27))  # (12 + 1) × 31 / 28 = 14.4 < 15
     found = chronic_migraine(snapshot(gappy, [FIRST_INJECTION], FIRST_INJECTION))
     assert found.judgement is Judgement.NOT_MET
 
@@ -94,10 +106,10 @@ def test_without_injections_the_four_periods_end_on_the_analysis_date() -> None:
 
 
 def test_the_reasons_give_the_numbers_and_the_thresholds() -> None:
-    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (14, 9))
+    days = periods_of(FOUR_BEFORE, (15, 8), (15, 8), (15, 8), (13, 9))
     found = chronic_migraine(snapshot(days, [FIRST_INJECTION], FIRST_INJECTION))
     assert found.reasons[-1] == (
-        "baseline (2024-12-09 to 2025-01-05): 14 headache days (≥15 needed), "
+        "baseline (2024-12-09 to 2025-01-05): 13 headache days (≥15 needed), "
         "9 migraine days (≥8 needed), 28 of 28 days recorded: not_met"
     )
 
@@ -123,7 +135,7 @@ def detail(found: MedicationOveruse, name: str) -> ClassOveruse:
     [
         (MedicationClass.ERGOT, "8.2.1", 9, 10),
         (MedicationClass.TRIPTAN, "8.2.2", 9, 10),
-        (MedicationClass.SIMPLE_ANALGESIC, "8.2.3", 14, 15),
+        (MedicationClass.SIMPLE_ANALGESIC, "8.2.3", 13, 15),  # 14: see below
         (MedicationClass.OPIOID, "8.2.4", 9, 10),
         (MedicationClass.COMBINATION_ANALGESIC, "8.2.5", 9, 10),
     ],
@@ -140,6 +152,14 @@ def test_each_class_is_overused_at_its_ichd3_threshold_and_not_one_day_below(
     one_short = overuse([{cls: at}, {cls: at}, {cls: below}, {cls: at}])
     assert detail(one_short, cls.value).judgement is Judgement.NOT_MET
     assert not one_short.flag
+
+
+def test_14_simple_analgesic_days_are_either_side_of_15_a_month() -> None:
+    # 8.2.3 ≥15 days a month (clinical-reference §4.4): 14 in 28 days is 14 to 15.5 a month.
+    found = overuse([{MedicationClass.SIMPLE_ANALGESIC: 14}] * 4)
+    assert detail(found, "simple_analgesic").judgement is Judgement.NOT_EVALUABLE
+    assert found.not_evaluable == ("simple_analgesic",)
+    assert not found.flag
 
 
 def test_overuse_must_be_regular_for_more_than_three_months() -> None:
@@ -206,8 +226,13 @@ def test_15_days_with_two_classes_meet_both_readings() -> None:
     assert readings(two_classes(8, 7)) == {10: Judgement.MET, 15: Judgement.MET}
 
 
-def test_14_days_with_two_classes_meet_the_10_day_reading_only() -> None:
-    assert readings(two_classes(7, 7)) == {10: Judgement.MET, 15: Judgement.NOT_MET}
+def test_14_days_with_two_classes_meet_the_10_day_reading_and_leave_the_15_day_one_open() -> None:
+    # 14 in 28 days is 14 to 15.5 a month (months of 28–31 days): either side of 15.
+    assert readings(two_classes(7, 7)) == {10: Judgement.MET, 15: Judgement.NOT_EVALUABLE}
+
+
+def test_13_days_with_two_classes_meet_the_10_day_reading_only() -> None:
+    assert readings(two_classes(7, 6)) == {10: Judgement.MET, 15: Judgement.NOT_MET}
 
 
 def test_9_days_with_two_classes_are_not_8_2_6_by_either_reading() -> None:

@@ -21,7 +21,9 @@ this module re-states them over columns:
   migraine over the baseline; ICHD-3 8.2 overuse per class over the four latest complete periods
   (8.2.6, several classes, is only a possibility on the chart; 8.2.7 never applies to a
   diary); TA260 1.2 inadequate response (cycle 2 against the baseline, exact integer
-  arithmetic — no floats near 30 %) and episodic (three latest complete periods).
+  arithmetic — no floats near 30 %) and episodic (the latest complete periods since the first
+  injection: 3 months are 3 to 4 periods). A period stands for a month of 28 to 31 days and a
+  rule is decided only if it holds for every length (`bonta.domain.diary_periods`).
   Thresholds come from the same reference functions the domain reads.
 
 How it is computed (the decision)
@@ -90,7 +92,13 @@ from bonta.domain.diary_ichd import (
 )
 from bonta.domain.diary_judgement import Judgement
 from bonta.domain.diary_outcomes import responder_thresholds
-from bonta.domain.diary_periods import cycle_days, cycle_window_days, period_days
+from bonta.domain.diary_periods import (
+    cycle_days,
+    cycle_window_days,
+    month_days,
+    period_days,
+    periods_for_months,
+)
 from bonta.domain.nice import Verdict
 from bonta.domain.reference import load
 
@@ -256,17 +264,19 @@ def count_windows(columns: Columns, pkey: Ints, start: Ints, end: Ints, last: in
 
 
 def at_least(count: Ints, missing: Ints, threshold: int) -> Ints:
-    """`bonta.domain.diary_judgement.at_least` over arrays."""
+    """`bonta.domain.diary_periods.at_least_a_month` over arrays (months of 28–31 days)."""
+    shortest, longest = month_days()
+    window = period_days()
     return np.where(
-        count >= threshold, MET, np.where(count + missing < threshold, NOT_MET, NOT_EVALUABLE)
+        count * shortest >= threshold * window,
+        MET,
+        np.where((count + missing) * longest < threshold * window, NOT_MET, NOT_EVALUABLE),
     )
 
 
 def fewer_than(count: Ints, missing: Ints, threshold: int) -> Ints:
-    """`bonta.domain.diary_judgement.fewer_than` over arrays."""
-    return np.where(
-        count + missing < threshold, MET, np.where(count >= threshold, NOT_MET, NOT_EVALUABLE)
-    )
+    """`bonta.domain.diary_periods.fewer_than_a_month` over arrays."""
+    return _invert(at_least(count, missing, threshold))
 
 
 def reaches(
@@ -630,17 +640,26 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
     inadequate[ipk[judged_cycle]] = _invert(adequate[judged_cycle])
     response_due = np.zeros(n, dtype=bool)  # cycle 2 complete (`nice._judge_response`)
     response_due[ipk[judged_cycle]] = True
+    # Episodic (`nice._judge_episodic`): 3 months are 3 to 4 periods (months of 28–31 days);
+    # met when the latest 4 on-treatment periods all are, not met when one of the latest 3
+    # is not (`diary_judgement.over_months`).
     epi = nice["episodic"]
-    epi_months = int(epi["consecutive_months"])
-    epi_part = slice(width - epi_months, width)
-    episodic = fewer_than(
+    fewest, most = periods_for_months(int(epi["consecutive_months"]))
+    assert most <= mo_months  # the recent periods counted above hold them
+    epi_part = slice(width - most, width)
+    on_treatment = (last_complete[:, None] + recent[None, -most:]) >= 0
+    month_epi = fewer_than(
         headache[:, epi_part], missing[:, epi_part], int(epi["headache_days_per_month_below"])
-    ).min(axis=1)
-    episodic_due = last_complete - epi_months + 1 >= 0
+    )
+    not_met = (month_epi[:, most - fewest :] == NOT_MET).any(axis=1)
+    all_met = (on_treatment & (month_epi == MET)).all(axis=1)
+    episodic = np.where(not_met, NOT_MET, np.where(all_met, MET, NOT_EVALUABLE))
+    episodic_due = last_complete - fewest + 1 >= 0
     episodic = np.where(episodic_due, episodic, NOT_EVALUABLE)
+    episodic_gap = (on_treatment & (month_epi == NOT_EVALUABLE)).any(axis=1)
     # A rule that is due but undecided asks for a review, never "continue" (`nice` verdict).
     review = ((inadequate == NOT_EVALUABLE) & response_due) | (
-        (episodic == NOT_EVALUABLE) & episodic_due
+        (episodic == NOT_EVALUABLE) & episodic_due & episodic_gap
     )
     verdict = np.select(
         [

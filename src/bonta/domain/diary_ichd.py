@@ -1,14 +1,26 @@
 """ICHD-3 1.3 chronic migraine and 8.2 medication overuse, judged from a diary.
 
-"Month" and ">3 months" over 28-day periods
---------------------------------------------
-ICHD-3 counts days "per month" over ">3 months" (clinical-reference §4.3, §4.4). Issue 4 asks
-for 28-day periods as in PREEMPT, so here **a month is one 28-day period** and the day
-thresholds apply to each period's count unscaled (a 28-day period is never longer than a
-calendar month, so this never makes a criterion easier to meet). **">3 months" is four
-consecutive periods** (112 days), each meeting the threshold: three periods are 84 days, less
-than three calendar months, so four is the fewest whole periods that are "more than three
-months". A diary covering fewer periods cannot show the criterion: it is *not evaluable*.
+"Month" and ">3 months" over 28-day periods (issue 10, finding 4)
+-----------------------------------------------------------------
+ICHD-3 counts days "per month" over ">3 months" (clinical-reference §4.3, §4.4), NICE TA260
+"per month" for "3 consecutive months" (§5); issue 4 asks for 28-day periods as in PREEMPT. One
+reading serves all of them (`bonta.domain.diary_periods`): **each 28-day period stands for a
+calendar month of unknown length, 28 to 31 days**, and, as for missing days, a rule is decided
+only if it holds for every month length:
+
+- a period's count scales to ``count × L / 28`` for a month of L days. "≥ T days a month" is
+  met only if ``count ≥ T`` (the 28-day month, the hardest), and not met only if even a 31-day
+  month with every missing day stays below T. With T = 15 that leaves 14 days in 28 (14 to
+  15.5 a month) not evaluable; with T = 8 or 10 no count is in between. No other threshold is
+  introduced: only the reference's T and the calendar's 28 and 31.
+- ">3 months" is more than 93 days with 31-day months and more than 84 with 28-day ones:
+  **four consecutive periods** (112 days) either way, each meeting the threshold.
+
+Which direction is safe: these rules argue for *starting* treatment (1.3 chronic migraine is
+the indication) or for treating overuse first (8.2); a "met" is therefore never claimed on a
+month length that favours it, and a "not met" never on one that excludes it — a borderline
+period is shown to the clinician as not evaluable. A diary covering fewer periods cannot show
+">3 months": *not evaluable*.
 
 Which periods are judged
 ------------------------
@@ -53,12 +65,14 @@ from functools import cache
 from typing import Any
 
 from bonta.domain.diary import MEDICATION_CLASSES, MedicationClass
-from bonta.domain.diary_judgement import Judgement, all_met, at_least
+from bonta.domain.diary_judgement import Judgement, all_met, over_months
 from bonta.domain.diary_periods import (
     Diary,
     Period,
+    at_least_a_month,
     consecutive_periods,
     last_complete_index,
+    periods_for_months,
 )
 from bonta.domain.reference import load
 
@@ -68,8 +82,10 @@ def _reference() -> dict[str, Any]:
 
 
 def months_needed(more_than_months: int) -> int:
-    """More than N months in whole 28-day periods: N + 1 (three periods are only 84 days)."""
-    return more_than_months + 1
+    """More than N months in whole 28-day periods, for the longest months (4 for N = 3)."""
+    fewest, most = periods_for_months(more_than_months, more_than=True)
+    assert fewest == most  # for ICHD-3's ">3 months" both readings are 4 periods
+    return most
 
 
 def describe_period(p: Period) -> str:
@@ -100,8 +116,8 @@ def chronic_migraine_month(p: Period, headache_days: int, migraine_days: int) ->
     c = p.counts
     return all_met(
         (
-            at_least(c.headache_days, c.days_missing, headache_days),  # ICHD-3 1.3 A
-            at_least(c.migraine_days, c.days_missing, migraine_days),  # ICHD-3 1.3 C
+            at_least_a_month(c.headache_days, c.days_missing, headache_days),  # ICHD-3 1.3 A
+            at_least_a_month(c.migraine_days, c.days_missing, migraine_days),  # ICHD-3 1.3 C
         )
     )
 
@@ -120,7 +136,7 @@ def chronic_migraine(diary: Diary) -> ChronicMigraine:
         f"{p.counts.days_recorded} of {p.counts.days_in_window} days recorded: {j.value}"
         for p, j in zip(judged, per_period, strict=True)
     ]
-    overall = all_met(per_period)
+    overall = over_months(per_period, months, months)
     if overall is Judgement.NOT_EVALUABLE:
         reasons.append(
             f"ICHD-3 1.3 needs >3 months: {months} consecutive 28-day periods each meeting "
@@ -289,7 +305,7 @@ def class_days(diary: Diary, p: Period, classes: frozenset[MedicationClass]) -> 
 def overuse_month(diary: Diary, p: Period, rule: OveruseRule) -> tuple[int, Judgement]:
     """One month of ICHD-3 8.2 B for one rule: days at or above the rule's threshold."""
     days, _ = class_days(diary, p, rule.classes)
-    return days, at_least(days, p.counts.days_missing, rule.days_per_month)
+    return days, at_least_a_month(days, p.counts.days_missing, rule.days_per_month)
 
 
 def multiple_class_possibility(
@@ -322,7 +338,7 @@ def multiple_class_possibility(
                     not_alone,
                     *two_classes,
                     *(
-                        at_least(days, p.counts.days_missing, threshold)
+                        at_least_a_month(days, p.counts.days_missing, threshold)
                         for p, (days, _) in zip(judged, counted, strict=True)
                     ),
                 ]
@@ -377,7 +393,7 @@ def medication_overuse(diary: Diary) -> MedicationOveruse:
                 code=rule.code,
                 threshold_days=rule.days_per_month,
                 days_per_period=tuple(d for d, _ in months_judged),
-                judgement=all_met(j for _, j in months_judged),
+                judgement=over_months([j for _, j in months_judged], months, months),
                 source=rule.source,
             )
         )
@@ -393,8 +409,13 @@ def medication_overuse(diary: Diary) -> MedicationOveruse:
             )
         )
     headache_days = int(ref["headache_days_per_month"])  # ICHD-3 8.2 A
-    criterion_a = all_met(
-        at_least(p.counts.headache_days, p.counts.days_missing, headache_days) for p in judged
+    criterion_a = over_months(
+        [
+            at_least_a_month(p.counts.headache_days, p.counts.days_missing, headache_days)
+            for p in judged
+        ],
+        months,
+        months,
     )
     return MedicationOveruse(
         periods=judged,

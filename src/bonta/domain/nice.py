@@ -22,8 +22,23 @@ Continuation (TA260 1.2), judged on `as_of`:
   complete. The whole cycle, not only weeks 9–12, so that end-of-cycle wearing-off (shown in
   the cycle windows) is not mistaken for non-response. NICE does not say which month; this is
   our reading.
-- **episodic**: fewer than 15 headache days per month for 3 consecutive months — the three
+- **episodic**: fewer than 15 headache days per month for 3 consecutive months, over the
   latest complete 28-day periods since the first injection.
+
+Months over 28-day periods (issue 10, finding 4; as in `bonta.domain.diary_ichd`): a period
+stands for a calendar month of 28 to 31 days and a rule is decided only if it holds for every
+month length. The safe direction differs by rule and the reading keeps each one safe:
+
+- *starting* (1.1, ≥15 headache days of which ≥8 migraine): met only with ≥15 and ≥8 in the
+  28 days — the reading least favourable to starting; 14 days in 28 (up to 15.5 a 31-day
+  month) is not evaluable, never "met".
+- *stopping* as episodic (1.2, fewer than 15 a month for 3 months): each month is met only if
+  even a 31-day month stays under 15 (13 days or fewer in 28, since 14 × 31 / 28 = 15.5), and
+  3 months are only sure after **four** periods (3 periods are 84 days, shorter than any three
+  calendar months; 4 are 112 ≥ 93). It is not met as soon as one of the latest three periods
+  has ≥15 (not episodic whatever the month length). Stopping is never decided on a reading
+  that favours stopping.
+- *stopping* for inadequate response compares two rates per 28 days: the month length cancels.
 
 Verdict (a stop holds for every completion of the missing days; so must a "continue"):
 
@@ -50,7 +65,7 @@ from enum import StrEnum
 from typing import Any
 
 from bonta.domain.diary_ichd import describe_period
-from bonta.domain.diary_judgement import Judgement, all_met, at_least, fewer_than
+from bonta.domain.diary_judgement import Judgement, all_met, invert, over_months
 from bonta.domain.diary_outcomes import (
     Reduction,
     headache_day_reduction,
@@ -61,10 +76,13 @@ from bonta.domain.diary_periods import (
     DayCounts,
     Diary,
     Period,
+    at_least_a_month,
     consecutive_periods,
     cycles,
+    fewer_than_a_month,
     last_complete_index,
     period,
+    periods_for_months,
 )
 from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import load
@@ -138,8 +156,8 @@ def nice_chronic_migraine(baseline: Period) -> Judgement:
     c = baseline.counts
     return all_met(
         (
-            at_least(c.headache_days, c.days_missing, int(rule["headache_days_per_month"])),
-            at_least(c.migraine_days, c.days_missing, int(rule["migraine_days_per_month"])),
+            at_least_a_month(c.headache_days, c.days_missing, int(rule["headache_days_per_month"])),
+            at_least_a_month(c.migraine_days, c.days_missing, int(rule["migraine_days_per_month"])),
         )
     )
 
@@ -238,18 +256,13 @@ class Continuation:
 def inadequate_response(reduction: Reduction) -> Judgement:
     """TA260 1.2: less than a 30 % reduction in headache days per month."""
     below = int(_rules()["inadequate_response"]["reduction_percent_below"])
-    reached = reduction.reaches(below)
-    return {
-        Judgement.MET: Judgement.NOT_MET,
-        Judgement.NOT_MET: Judgement.MET,
-        Judgement.NOT_EVALUABLE: Judgement.NOT_EVALUABLE,
-    }[reached]
+    return invert(reduction.reaches(below))
 
 
 def episodic_month(p: Period) -> Judgement:
-    """TA260 1.2: fewer than 15 headache days in the month."""
+    """TA260 1.2: fewer than 15 headache days in the month, whatever its length (28–31 days)."""
     below = int(_rules()["episodic"]["headache_days_per_month_below"])
-    return fewer_than(p.counts.headache_days, p.counts.days_missing, below)
+    return fewer_than_a_month(p.counts.headache_days, p.counts.days_missing, below)
 
 
 def _missing_text(label: str, c: DayCounts) -> str:
@@ -328,16 +341,18 @@ def _judge_episodic(
     rule = _rules()["episodic"]
     months = int(rule["consecutive_months"])  # TA260 1.2: 3 consecutive months
     below = int(rule["headache_days_per_month_below"])
+    fewest, most = periods_for_months(months)  # 3 or 4 periods: months of 28 or 31 days
     last = last_complete_index(diary)
-    if last - months + 1 < 0:
+    if last - fewest + 1 < 0:
         reasons.append(
             f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
             f"consecutive months): not yet evaluable: {max(last + 1, 0)} complete 28-day "
             "period(s) since the first injection"
         )
         return (), Judgement.NOT_EVALUABLE
-    judged = consecutive_periods(diary, last, months)
-    judgement = all_met(episodic_month(p) for p in judged)
+    judged = consecutive_periods(diary, last, min(most, last + 1))  # on treatment only
+    per_period = [episodic_month(p) for p in judged]
+    judgement = over_months(per_period, fewest, most)
     counts = "; ".join(
         f"{describe_period(p)} {p.counts.headache_days} headache days in "
         f"{p.counts.days_recorded} of {p.counts.days_in_window} days recorded"
@@ -345,16 +360,19 @@ def _judge_episodic(
     )
     reasons.append(
         f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
-        f"consecutive months): {counts}: {judgement.value}"
+        f"consecutive months; a month is 28 to 31 days, so {months} months are {fewest} to "
+        f"{most} periods and each period must stay under {below} even as a 31-day month): "
+        f"{counts}: {judgement.value}"
     )
-    if judgement is Judgement.NOT_EVALUABLE:
-        undecided = [
-            _missing_text(p.label, p.counts)
-            for p, j in zip(judged, (episodic_month(p) for p in judged), strict=True)
-            if j is Judgement.NOT_EVALUABLE
-        ]
+    undecided = [
+        f"{_missing_text(p.label, p.counts)}, {p.counts.headache_days} headache days"
+        for p, j in zip(judged, per_period, strict=True)
+        if j is Judgement.NOT_EVALUABLE
+    ]
+    if judgement is Judgement.NOT_EVALUABLE and undecided:
         review.append(
-            "episodic (NICE TA260 1.2): review the missing diary days: " + "; ".join(undecided)
+            f"episodic (NICE TA260 1.2): review these periods, either side of <{below} headache "
+            "days a month (missing days, or a month of 28 to 31 days): " + "; ".join(undecided)
         )
     return judged, judgement
 

@@ -140,7 +140,8 @@ def chronic_migraine(diary: Diary) -> ChronicMigraine:
     if overall is Judgement.NOT_EVALUABLE:
         reasons.append(
             f"ICHD-3 1.3 needs >3 months: {months} consecutive 28-day periods each meeting "
-            "both thresholds; missing diary days leave at least one period undecided"
+            "both thresholds; missing diary days, or a count either side of a threshold for a "
+            "month of 28 to 31 days, leave at least one period undecided"
         )
     return ChronicMigraine(
         judgement=overall,

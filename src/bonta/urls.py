@@ -4,6 +4,7 @@ from bonta.api.routes import api
 
 urlpatterns = [
     path("api/", api.urls),
+    path("fhir/R4/", include("bonta.fhir.urls")),
     path("guide/", include("bonta.guide.urls")),
     path("portal/", include("bonta.portal.urls")),
     path("photos/", include("bonta.photos.urls")),

@@ -36,7 +36,8 @@ exit codes:
   0  success; for `check`: no finding blocks the plan
   1  `check`: at least one finding blocks the plan (`ok` is false);
      serve/demo: the command failed
-  2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout
+  2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout;
+     serve: the port is in use or the address cannot be listened on
   3  check/products/protocols/vocab: an internal error (a bug in bonta; please report it)
 
 The plan-file format is described in docs/plan-format.md.

@@ -7,6 +7,7 @@ its own database, which must not be the test database pytest-django manages.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -33,17 +34,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def environment(data_dir: Path) -> dict[str, str]:
+def environment(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["BONTA_DATA_DIR"] = str(data_dir)
     env["PYTHONPATH"] = str(ROOT / "src")
-    return env
+    return {**env, **(extra or {})}
 
 
-def serve(data_dir: Path, *argv: str) -> subprocess.Popen[str]:
+def serve(data_dir: Path, *argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
         [sys.executable, "-m", "bonta.cli", "serve", *argv],
-        env=environment(data_dir),
+        env=environment(data_dir, env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -73,11 +74,10 @@ def children(pid: int) -> set[int]:
     return found
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def start(data_dir: Path, *argv: str, env: dict[str, str] | None = None) -> Server:
+    """A `bonta serve` process on a free port, once it has printed its banner."""
     port = free_port()
-    process = serve(tmp_path, "--workers", "2", "--port", str(port))
-    assert process.stdout is not None
+    process = serve(data_dir, "--port", str(port), *argv, env=env)
     lines: list[str] = []
     ready = threading.Event()
 
@@ -91,15 +91,26 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
     threading.Thread(target=read, daemon=True).start()
     ready.wait(STARTUP)
+    banner = next((x for x in lines if x.startswith("Bonta is serving on")), None)
+    if banner is None:
+        process.kill()
+        pytest.fail(f"server did not start: {process.communicate()[1][-2000:]}")
+    return Server(process, port, banner)
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.kill()
+        server.process.wait(30)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = start(tmp_path, "--workers", "2")
     try:
-        if not any(line.startswith("Bonta is serving on") for line in lines):
-            process.kill()
-            pytest.fail(f"server did not start: {process.communicate()[1][-2000:]}")
-        yield Server(process, port, next(x for x in lines if x.startswith("Bonta is serving")))
+        yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(30)
+        stop(running)
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -199,3 +210,60 @@ def test_every_sqlite_connection_is_wal_with_a_busy_timeout(db: None) -> None:
         (busy_ms,) = cursor.fetchone()
     assert busy_ms >= 5000
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_sign_offs_through_two_servers_never_exceed_the_cumulative_limit(tmp_path: Path) -> None:
+    """Two `bonta serve` processes (two workers each) on one PostgreSQL database, eleven 40 U
+    sign-offs for one patient released together through both: the 400 U / 3 months limit
+    (products.toml [botox.cumulative_limit]) lets exactly ten through, whichever process."""
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Sum
+
+    from bonta.accounts.tokens import issue_token
+    from bonta.audit.log import verify_chain
+    from bonta.records.models import Administration, Encounter
+    from records.race import LIMIT_UNITS, OVERRIDES, PER_SESSION, drafts
+
+    encounters, clinician = drafts(11)
+    _, key = issue_token(clinician, "race")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the test database
+    env = {"DATABASE_URL": url, "SECRET_KEY": settings.SECRET_KEY}
+    connection.close()
+    servers = [start(tmp_path / f"s{n}", "--workers", "2", env=env) for n in range(2)]
+    try:
+        barrier = threading.Barrier(len(encounters))
+
+        def sign(n: int) -> tuple[int, dict[str, object]]:
+            port = servers[n % 2].port
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            body = json.dumps({"overrides": OVERRIDES})
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            barrier.wait()
+            client.request("POST", f"/api/encounters/{encounters[n].pk}/sign", body, headers)
+            response = client.getresponse()
+            answer = response.status, json.loads(response.read())
+            client.close()
+            return answer
+
+        with ThreadPoolExecutor(max_workers=len(encounters)) as pool:
+            answers = list(pool.map(sign, range(len(encounters))))
+    finally:
+        for running in servers:
+            stop(running)
+
+    fits = int(LIMIT_UNITS // PER_SESSION)
+    assert sorted(status for status, _ in answers) == [200] * fits + [422]
+    (refused,) = [body for status, body in answers if status == 422]
+    assert [f["code"] for f in refused["findings"] if f["severity"] == "block"] == [
+        "cumulative_dose_exceeded"
+    ]
+    assert Encounter.objects.filter(status="signed").count() == fits
+    assert Administration.objects.aggregate(total=Sum("units"))["total"] == LIMIT_UNITS
+    assert verify_chain() is None

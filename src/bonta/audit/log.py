@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -41,6 +44,7 @@ DETAIL_KEYS = frozenset(
         "channel",  # consent channel: tablet or portal
         "area",  # photo: a treatment-area code (glabellar_lines …)
         "view",  # photo: rest or max_contraction
+        "shown",  # one_read_event: the parts a page showed, each {action, object_type, …}
     }
 )
 
@@ -61,6 +65,9 @@ def record(
     unexpected = set(detail) - DETAIL_KEYS
     if unexpected:
         raise ValueError(f"audit detail keys not allowed: {sorted(unexpected)}")
+    folded = _fold(action, actor, object_type, object_id, patient_id, detail)
+    if folded is not None:
+        return folded
     head_seq, head_hash = _locked_head()
     event = AuditEvent(
         seq=head_seq + 1,
@@ -77,6 +84,103 @@ def record(
     event.hash = chain_hash(head_hash, event)
     _append(event)
     return event
+
+
+# ---- one event per page read -----------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """The events a page's parts recorded so far, to be written as one (see one_read_event)."""
+
+    patient_id: str
+    actor_id: object
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+_READING: ContextVar[_Reading | None] = ContextVar("bonta_audit_reading", default=None)
+
+
+@contextmanager
+def one_read_event(*, actor: Any | None, patient_id: object) -> Iterator[None]:
+    """Within this block, this actor's audited reads of this patient become one event.
+
+    For a page that reads one patient's record in several parts (the chart and its panels):
+    instead of one chain append per part, the first event recorded inside the block is written
+    when the block ends, with `detail["shown"]` listing every later part (action, object and
+    detail). Still inside the caller's transaction: enter it inside `transaction.atomic()`, so
+    the event commits or rolls back with the page's reads. Events about another patient, or by
+    another actor, are appended on their own as usual. Nothing is written if the block raises.
+    """
+    reading = _Reading(patient_id=str(patient_id), actor_id=getattr(actor, "pk", None))
+    token = _READING.set(reading)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+    if not reading.events:
+        return
+    first, *rest = reading.events
+    detail = dict(first["detail"])
+    if rest:
+        detail["shown"] = [
+            {
+                "action": part["action"],
+                "object_type": part["object_type"],
+                "object_id": part["object_id"],
+                **part["detail"],
+            }
+            for part in rest
+        ]
+    record(
+        first["action"],
+        actor=actor,
+        object_type=first["object_type"],
+        object_id=first["object_id"],
+        patient_id=patient_id,
+        detail=detail,
+    )
+
+
+def _fold(
+    action: str,
+    actor: Any | None,
+    object_type: str,
+    object_id: object,
+    patient_id: object | None,
+    detail: dict[str, Any],
+) -> AuditEvent | None:
+    """Inside one_read_event, for its patient and actor: keep the event for the one write and
+    return it unsaved (no seq, no hash); otherwise None, and record appends as usual."""
+    reading = _READING.get()
+    if (
+        reading is None
+        or patient_id is None
+        or str(patient_id) != reading.patient_id
+        or getattr(actor, "pk", None) != reading.actor_id
+    ):
+        return None
+    reading.events.append(
+        {
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "detail": detail,
+        }
+    )
+    return AuditEvent(
+        at=timezone.now(),
+        actor_id=reading.actor_id,
+        actor_role=getattr(actor, "role", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        patient_id=patient_id,
+        detail=detail,
+    )
+
+
+# ---- the chain -------------------------------------------------------------------------------
 
 
 def _locked_head() -> tuple[int, str]:

@@ -36,7 +36,8 @@ exit codes:
   0  success; for `check`: no finding blocks the plan
   1  `check`: at least one finding blocks the plan (`ok` is false);
      serve/demo: the command failed
-  2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout
+  2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout;
+     serve: the port is in use or the address cannot be listened on
   3  check/products/protocols/vocab: an internal error (a bug in bonta; please report it)
 
 The plan-file format is described in docs/plan-format.md.
@@ -123,11 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     vocab.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     serve = command(
-        "serve", "Migrate the database and serve the web app and API (waitress).", run_serve
+        "serve", "Migrate the database and serve the web app and API (gunicorn).", run_serve
     )
     serve.add_argument("--demo", action="store_true", help="load a demo clinic if it is empty")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, help="server processes (default 2 x cores + 1)")
+    serve.add_argument("--threads", type=int, help="threads per process (default 1)")
 
     demo = command("demo", "Generate a synthetic demo clinic in the database.", run_demo)
     demo.add_argument("--patients", type=int, metavar="N", help="how many patients")

@@ -18,7 +18,14 @@ from bonta.cli.output import (
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    return run_django("bonta_serve", demo=args.demo, host=args.host, port=args.port)
+    return run_django(
+        "bonta_serve",
+        demo=args.demo,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from bonta.audit.log import one_read_event
 from bonta.domain.anatomy import muscles
 from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import load as load_reference
@@ -62,8 +63,14 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     # One transaction for the page: the chart's read and the panels' audited reads (each a
     # savepoint inside it) commit together, so the page costs one durable commit, not one per
     # panel; and the panels reuse the history the chart has read (`reading_once`, this
-    # request only: nothing is kept between requests).
-    with transaction.atomic(), reading_once():
+    # request only: nothing is kept between requests). The audit log gets one event for the
+    # page, `patient.chart`, listing what the panels showed (`one_read_event`): one chain
+    # append per chart view, not one per panel.
+    with (
+        transaction.atomic(),
+        reading_once(),
+        one_read_event(actor=request.user, patient_id=patient_id),
+    ):
         chart = queries.patient_chart(patient_id, by=request.user)
         remember_history(chart.patient.pk, chart.history)
         today = timezone.localdate(timezone.now(), timezone.get_default_timezone())

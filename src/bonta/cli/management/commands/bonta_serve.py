@@ -1,4 +1,8 @@
-"""`bonta serve [--demo]`: migrate, maybe seed demo data, serve with a production WSGI server."""
+"""`bonta serve [--demo]`: migrate, maybe seed demo data, serve with a production WSGI server.
+
+With --demo the process runs in demo mode (settings.BONTA_DEMO): the accounts the demo loader
+made sign in without MFA. Without --demo, BONTA_DEMO=1 in the environment does the same.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         import waitress
+        from django.conf import settings
 
         from bonta.demo.clinic import (
             DEMO_PASSWORD,
@@ -36,6 +41,13 @@ class Command(BaseCommand):
             if not Patient.objects.exists():
                 call_command("bonta_demo", patients=options["demo_patients"], seed=1)
             portal = ensure_demo_portal_account()
+            # Demo mode for this process only: the demo accounts sign in without MFA (the
+            # accounts are flagged in the database; no other account is affected).
+            settings.BONTA_DEMO = True
+            self.stdout.write(
+                "Demo mode (BONTA_DEMO): the demo logins below sign in without MFA. "
+                "Never serve real patient data with --demo."
+            )
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, role in DEMO_USERS:
                 self.stdout.write(f"  {username:<12} {role}")

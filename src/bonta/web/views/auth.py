@@ -188,6 +188,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         return locked_out(request, None, credentials)
     device = mfa.pending_device(user)
     form = CodeForm(request.POST or None)
+    form.fields["code"].help_text = "The 6 digits your authenticator app shows now."
     if request.method == "POST" and form.is_valid():
         next_url = _next_url(request)
         codes = mfa.confirm_enrolment(user, form.cleaned_data["code"])

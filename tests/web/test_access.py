@@ -12,7 +12,8 @@ from bonta.accounts.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"web:login", "web:logout", "web:healthz"}
+# The MFA steps belong to sign-in: without a password step they send back to it (test_mfa.py).
+PUBLIC = {"web:login", "web:logout", "web:healthz", "web:mfa_verify", "web:mfa_enrol"}
 
 
 def web_urls() -> list[str]:

@@ -21,8 +21,10 @@ from bonta.cli.server import (
     DJANGO_COMMANDS,
     ROLES,
     run_demo,
+    run_mfa_reset,
     run_serve,
     run_token,
+    run_unlock,
     run_user,
     run_worker,
 )
@@ -141,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=ROLES)
     user.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+
+    unlock = command(
+        "unlock", "End a user's sign-in lockout (clears their failed sign-ins).", run_unlock
+    )
+    unlock.add_argument("username")
+
+    mfa_reset = command(
+        "mfa-reset", "Forget a user's authenticator (lost phone); they set up anew.", run_mfa_reset
+    )
+    mfa_reset.add_argument("username")
 
     token = command("token", "Issue an API bearer token for a user (printed once).", run_token)
     token.add_argument("username")

@@ -1,8 +1,8 @@
 """`bonta serve`, `demo`, `user`, `token`, `worker`: the commands that need Django.
 
 Django is set up inside `run_django` (never at import), and each command hands over to a
-management command: serve and demo live in `bonta.cli.management.commands`, user and token in
-`bonta.accounts`, worker in `bonta.reminders`.
+management command: serve and demo live in `bonta.cli.management.commands`; user, token, unlock
+and mfa-reset in `bonta.accounts`, worker in `bonta.reminders`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ def run_user(args: argparse.Namespace) -> int:
     )
 
 
+def run_unlock(args: argparse.Namespace) -> int:
+    return run_django("bonta_unlock", args.username)
+
+
+def run_mfa_reset(args: argparse.Namespace) -> int:
+    return run_django("bonta_mfa_reset", args.username)
+
+
 def run_token(args: argparse.Namespace) -> int:
     return run_django("bonta_issue_token", args.username, name=args.name)
 
@@ -74,4 +82,12 @@ def run_django(command: str, *positional: str, **options: object) -> int:
     return EXIT_OK
 
 
-DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token, run_worker)
+DJANGO_COMMANDS = (
+    run_serve,
+    run_demo,
+    run_user,
+    run_token,
+    run_worker,
+    run_unlock,
+    run_mfa_reset,
+)

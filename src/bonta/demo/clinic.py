@@ -128,8 +128,15 @@ def ensure_demo_users() -> dict[str, Any]:
     users = {}
     for username, role in DEMO_USERS:
         user = User.objects.filter(username=username).first()
+        if user is not None and not user.demo_account and user.check_password(DEMO_PASSWORD):
+            # made by an older demo loader, still with the published password: a demo account
+            user.demo_account = True
+            user.save(update_fields=["demo_account"])
         if user is None:
-            user = User.objects.create_user(username, password=DEMO_PASSWORD, role=role)
+            # demo_account: signs in without MFA while BONTA_DEMO is on (`bonta serve --demo`)
+            user = User.objects.create_user(
+                username, password=DEMO_PASSWORD, role=role, demo_account=True
+            )
         users[username] = user
     return users
 
@@ -153,7 +160,7 @@ def ensure_demo_portal_account() -> str | None:
         return None  # the name is taken by someone else: leave it alone
     with transaction.atomic():
         user = User.objects.create_user(
-            DEMO_PORTAL_USERNAME, password=DEMO_PASSWORD, role=Role.PATIENT
+            DEMO_PORTAL_USERNAME, password=DEMO_PASSWORD, role=Role.PATIENT, demo_account=True
         )
         PortalAccount.objects.create(user=user, patient=patient)
     return DEMO_PORTAL_USERNAME

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from bonta.web import views
-from bonta.web.views import auth, encounters, events, patients, vials
+from bonta.web.views import auth, encounters, events, patients, security, vials
 
 app_name = "web"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("login/mfa/", auth.mfa_verify, name="mfa_verify"),
+    path("login/mfa/enrol/", auth.mfa_enrol, name="mfa_enrol"),
+    path("security/lockouts/", security.lockouts, name="lockouts"),
     path("patients/", patients.patient_list, name="patients"),
     path("patients/new/", patients.patient_new, name="patient_new"),
     path("patients/<uuid:patient_id>/", patients.patient_chart, name="chart"),

@@ -10,6 +10,7 @@ BONTA_TIME_ZONE  the clinic's time zone; diary days and session dates are local 
 BONTA_SESSION_IDLE_MINUTES  automatic log-off after inactivity (default 15)
 BONTA_SMTP_*, BONTA_CLINIC_NAME/ADDRESS/PHONE, BONTA_PUBLIC_URL, BONTA_REMINDER_*
                  reminder e-mail (`bonta worker`): the block at the end, bonta/reminders/config.py
+BONTA_AUDIT_KEY_FILE  the audit chain's HMAC key (default DATA_DIR/audit_key; block at the end)
 BONTA_CLINIC_HOURS  opening hours framing the appointments calendar, local whole hours "8-19"
                  (default 8-19; clinic policy, not a clinical rule)
 BONTA_HTTPS, BONTA_LOGIN_*, BONTA_MFA_*, BONTA_DEMO
@@ -325,3 +326,10 @@ if BONTA_HTTPS:
         *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
         *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
     ]
+
+# ---- Audit chain key (bonta.audit.keys) ------------------------------------------------------
+# The HMAC key that seals the audit chain and signs checkpoints. It lives outside the database
+# (so someone who can only write SQL cannot recompute the chain), is created on first use with
+# mode 0600 and is never logged. Several servers on one database must share the same file.
+# `bonta backup` includes it; losing it means events written with it can no longer be verified.
+BONTA_AUDIT_KEY_FILE = Path(os.environ.get("BONTA_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reminders/", include("bonta.reminders.urls")),
     path("cosmetic/", include("bonta.cosmetic.urls")),
     path("consent/", include("bonta.consent.urls")),
+    path("audit/", include("bonta.web.audit_urls")),  # the manager's audit report
     path("", include("bonta.migraine.urls")),
     path("", include("bonta.web.urls")),
 ]

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bonta.cli import diary, schedule
+from bonta.cli import audit, backup, diary, schedule
 from bonta.cli.check import run_check
 from bonta.cli.output import EXIT_BLOCKED, EXIT_BUG, EXIT_INVALID, EXIT_OK, silence_stdout
 from bonta.cli.reference import run_products, run_protocols, run_vocab
@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     diary.add_parser(commands)
     schedule.add_parser(commands)
+    audit.add_parser(commands)
+    backup.add_parser(commands)
     return parser
 
 

@@ -27,7 +27,9 @@ def test_a_clinician_sees_the_flags(as_grey, alice):
 
 
 def test_reception_cannot_set_flags_or_read_adverse_events(as_rita, alice):
-    status, _ = as_rita.put(f"/api/patients/{alice.pk}/flags", {"conditions": ["als"]})
+    flags = {"pregnant": False, "breastfeeding": False, "conditions": ["als"], "allergies": [],
+             "medications": [], "infection_sites": []}  # fmt: skip
+    status, _ = as_rita.put(f"/api/patients/{alice.pk}/flags", flags)
     assert status == 403
     assert as_rita.get(f"/api/patients/{alice.pk}/adverse-events")[0] == 403
     assert Patient.objects.get(pk=alice.pk).conditions == []

@@ -16,7 +16,8 @@ from bonta.api.schemas import (
     AdverseEventOut,
     ExternalAdministrationIn,
     ExternalAdministrationOut,
-    PatientFlagsSchema,
+    PatientFlagsIn,
+    PatientFlagsPatch,
     PatientIn,
     PatientOut,
 )
@@ -56,11 +57,23 @@ def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, object]:
 
 @router.put("/{patient_id}/flags", response={200: PatientOut, **ERRORS})
 def update_flags(
-    request: HttpRequest, patient_id: UUID, payload: PatientFlagsSchema
+    request: HttpRequest, patient_id: UUID, payload: PatientFlagsIn
 ) -> dict[str, object]:
+    """Replace every safety flag; each field is required (send false / [] to record none)."""
     user = user_of(request)
     patient = services.get_patient(patient_id, by=user)
     return patient_out(services.update_patient_flags(patient, by=user, flags=payload.dict()), user)
+
+
+@router.patch("/{patient_id}/flags", response={200: PatientOut, **ERRORS})
+def amend_flags(
+    request: HttpRequest, patient_id: UUID, payload: PatientFlagsPatch
+) -> dict[str, object]:
+    """Change only the safety flags sent; the others stay as recorded."""
+    user = user_of(request)
+    patient = services.get_patient(patient_id, by=user)
+    changes = payload.dict(exclude_unset=True)
+    return patient_out(services.amend_patient_flags(patient, by=user, changes=changes), user)
 
 
 @router.get("/{patient_id}/adverse-events", response={200: list[AdverseEventOut], **ERRORS})

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, StrictBool
 
 Units = Annotated[Decimal, Field(gt=0, lt=100000, decimal_places=2, examples=["5"])]
 Millilitres = Annotated[Decimal, Field(gt=0, lt=100, decimal_places=2, examples=["2.5"])]
@@ -41,12 +41,39 @@ class ErrorOut(Schema):
 
 
 class PatientFlagsSchema(Schema):
-    pregnant: bool = False
-    breastfeeding: bool = False
+    """The standing safety flags as shown, and as given when registering a patient (a field
+    left out of a new patient's flags is recorded as none)."""
+
+    pregnant: StrictBool = False
+    breastfeeding: StrictBool = False
     conditions: list[str] = Field(default=[], examples=[["myasthenia_gravis"]])
     allergies: list[str] = Field(default=[], examples=[["human_albumin"]])
     medications: list[str] = Field(default=[], examples=[["aminoglycoside"]])
     infection_sites: list[str] = Field(default=[], examples=[["frontalis"]])
+
+
+class PatientFlagsIn(Schema):
+    """Replace every safety flag (PUT): each field is required, so a missing field is refused
+    rather than read as "none". Record "none" explicitly: false, or an empty list."""
+
+    pregnant: StrictBool
+    breastfeeding: StrictBool
+    conditions: list[str] = Field(examples=[["myasthenia_gravis"]])
+    allergies: list[str] = Field(examples=[["human_albumin"]])
+    medications: list[str] = Field(examples=[["aminoglycoside"]])
+    infection_sites: list[str] = Field(examples=[["frontalis"]])
+
+
+class PatientFlagsPatch(Schema):
+    """Change some safety flags (PATCH): only the fields sent change; at least one is needed.
+    A list replaces that list as a whole (`[]` clears it); null is refused."""
+
+    pregnant: StrictBool | None = None
+    breastfeeding: StrictBool | None = None
+    conditions: list[str] | None = Field(default=None, examples=[["myasthenia_gravis"]])
+    allergies: list[str] | None = Field(default=None, examples=[["human_albumin"]])
+    medications: list[str] | None = Field(default=None, examples=[["aminoglycoside"]])
+    infection_sites: list[str] | None = Field(default=None, examples=[["frontalis"]])
 
 
 class PatientIn(Schema):

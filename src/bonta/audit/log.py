@@ -22,6 +22,7 @@ GENESIS = "0" * 64
 # birth, notes, reasons) is patient data and stays out of the log.
 DETAIL_KEYS = frozenset(
     {
+        "changes",  # safety flags: {flag: {"before": codes/bool, "after": codes/bool}}
         "codes",
         "count",
         "encounter_id",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/", patients.patient_list, name="patients"),
     path("patients/new/", patients.patient_new, name="patient_new"),
     path("patients/<uuid:patient_id>/", patients.patient_chart, name="chart"),
+    path("patients/<uuid:patient_id>/flags/", patients.patient_flags, name="patient_flags"),
     path(
         "patients/<uuid:patient_id>/encounters/new/",
         encounters.encounter_start,

@@ -208,11 +208,20 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from finders; it warns if 
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # No patient data in logs: only warnings and errors, and request logging names paths
-# (opaque UUIDs), never bodies.
+# (opaque UUIDs), never bodies. Secret tokens in paths (portal invitations, reminder opt-out
+# links) and token query values are redacted before any handler writes the record
+# (bonta.web.logs): on the request loggers, so every handler (and pytest's caplog) sees the
+# redacted text, and on the console handler for records from any other logger.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "bonta.web.logs.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"]},
+        "waitress": {"filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 

@@ -426,6 +426,14 @@ INVALID = {
         _set("history.0.muscles", ["frontalis"]),
         "history[0].muscles: unknown key 'muscles'",
     ),
+    "too many points": (  # PREEMPT's 31 plus 170 listed: over the technical limit of 200
+        _injections(*[_inj()] * 170),
+        "injections: a plan has at most 200 injection points (this one has 201)",
+    ),
+    "far too many points": (  # refused before each of the 20,000 is read
+        _injections(*[_inj(units=0)] * 20_000),
+        "injections: a plan has at most 200 injection points (this one has 20000)",
+    ),
 }
 
 

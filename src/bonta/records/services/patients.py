@@ -23,6 +23,7 @@ from bonta.records.services._common import (
     a_date,
     load,
     not_in_future,
+    optional_text,
     require_role,
     required_text,
 )
@@ -119,8 +120,8 @@ def create_patient(
         family_name=required_text(family_name, "family_name", 150),
         birth_date=not_in_future(a_date(birth_date, "birth_date"), "birth_date"),
         sex=_sex(sex),
-        email=email.strip(),
-        phone=phone.strip(),
+        email=optional_text(email, "email", 254),
+        phone=optional_text(phone, "phone", 32),
     )
     _apply_flags(patient, PatientFlags.of(flags))
     changes = flag_changes(PatientFlags(), PatientFlags.of_patient(patient))

@@ -12,6 +12,7 @@ BONTA_SMTP_*, BONTA_CLINIC_NAME/ADDRESS/PHONE, BONTA_PUBLIC_URL, BONTA_REMINDER_
                  reminder e-mail (`bonta worker`): the block at the end, bonta/reminders/config.py
 BONTA_CLINIC_HOURS  opening hours framing the appointments calendar, local whole hours "8-19"
                  (default 8-19; clinic policy, not a clinical rule)
+BONTA_API_TOKEN_DAYS  how long a new API token works (default 90, 1–3650)
 """
 
 from __future__ import annotations
@@ -248,3 +249,11 @@ BONTA_PUBLIC_URL = os.environ.get("BONTA_PUBLIC_URL", "http://127.0.0.1:8000")
 BONTA_REMINDER_HOURS_BEFORE = env_int("BONTA_REMINDER_HOURS_BEFORE", 48)  # clinic policy
 BONTA_REMINDER_LEASE_SECONDS = env_int("BONTA_REMINDER_LEASE_SECONDS", 300)
 BONTA_REMINDER_MAX_ATTEMPTS = env_int("BONTA_REMINDER_MAX_ATTEMPTS", 5)
+
+# API bearer tokens (bonta.accounts.tokens): how long a new token works unless `bonta token
+# --days N` says otherwise; expired and revoked tokens answer 401.
+BONTA_API_TOKEN_DAYS = env_int("BONTA_API_TOKEN_DAYS", 90)
+if not 1 <= BONTA_API_TOKEN_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"BONTA_API_TOKEN_DAYS must be from 1 to 3650, not {BONTA_API_TOKEN_DAYS}"
+    )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from bonta.web import views
-from bonta.web.views import auth, encounters, events, patients, vials
+from bonta.web.views import auth, encounters, events, patients, tokens, vials
 
 app_name = "web"
 
@@ -30,5 +30,7 @@ urlpatterns = [
     path("encounters/<uuid:encounter_id>/addenda/", encounters.encounter_addendum, name="addendum"),
     path("encounters/<uuid:encounter_id>/print/", encounters.encounter_print, name="print"),
     path("vials/", vials.stock, name="vials"),
+    path("api-tokens/", tokens.token_list, name="tokens"),
+    path("api-tokens/<uuid:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("vials/<uuid:vial_id>/reconstitute/", vials.reconstitute, name="reconstitute"),
 ]

@@ -15,6 +15,7 @@ BONTA_CLINIC_HOURS  opening hours framing the appointments calendar, local whole
                  (default 8-19; clinic policy, not a clinical rule)
 BONTA_HTTPS, BONTA_LOGIN_*, BONTA_MFA_*, BONTA_DEMO
                  sign-in security and HTTPS hardening: the "Security" block at the end
+BONTA_API_TOKEN_DAYS  how long a new API token works (default 90, 1–3650)
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "bonta.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bonta.web.middleware.NoStoreMiddleware",  # after WhiteNoise: static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -216,11 +218,20 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from finders; it warns if 
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # No patient data in logs: only warnings and errors, and request logging names paths
-# (opaque UUIDs), never bodies.
+# (opaque UUIDs), never bodies. Secret tokens in paths (portal invitations, reminder opt-out
+# links) and token query values are redacted before any handler writes the record
+# (bonta.web.logs): on the request loggers, so every handler (and pytest's caplog) sees the
+# redacted text, and on the console handler for records from any other logger.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "bonta.web.logs.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"]},
+        "waitress": {"filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
@@ -333,3 +344,12 @@ if BONTA_HTTPS:
 # mode 0600 and is never logged. Several servers on one database must share the same file.
 # `bonta backup` includes it; losing it means events written with it can no longer be verified.
 BONTA_AUDIT_KEY_FILE = Path(os.environ.get("BONTA_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
+
+# ---- API tokens -------------------------------------------------------------------------------
+# API bearer tokens (bonta.accounts.tokens): how long a new token works unless `bonta token
+# --days N` says otherwise; expired and revoked tokens answer 401.
+BONTA_API_TOKEN_DAYS = env_int("BONTA_API_TOKEN_DAYS", 90)
+if not 1 <= BONTA_API_TOKEN_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"BONTA_API_TOKEN_DAYS must be from 1 to 3650, not {BONTA_API_TOKEN_DAYS}"
+    )

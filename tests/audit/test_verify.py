@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 def history(alice, dr_grey, nurse_noor) -> int:
     """Eleven events: registration, consents, flags, a vial, a signed encounter, an addendum,
     a chart read. Returns the head's sequence number."""
-    services.update_patient_flags(alice, by=nurse_noor, flags={"conditions": ["als"]})
+    services.amend_patient_flags(alice, by=nurse_noor, changes={"conditions": ["als"]})
     encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey))
     services.check_plan(encounter, by=dr_grey)
     services.sign_encounter(encounter, dr_grey, {"vial_expired": "unused"})

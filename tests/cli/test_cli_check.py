@@ -434,6 +434,14 @@ INVALID = {
         "history[0].sites: unknown key 'sites' (allowed: date, product, units, pathway, "
         "indication, area, muscles, source)",
     ),
+    "too many points": (  # PREEMPT's 31 plus 170 listed: over the technical limit of 200
+        _injections(*[_inj()] * 170),
+        "injections: a plan has at most 200 injection points (this one has 201)",
+    ),
+    "far too many points": (  # refused before each of the 20,000 is read
+        _injections(*[_inj(units=0)] * 20_000),
+        "injections: a plan has at most 200 injection points (this one has 20000)",
+    ),
 }
 
 

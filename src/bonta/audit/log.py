@@ -24,6 +24,7 @@ from bonta.audit.models import AuditEvent, ChainHead
 # birth, notes, reasons) is patient data and stays out of the log.
 DETAIL_KEYS = frozenset(
     {
+        "changes",  # safety flags: {flag: {"before": codes/bool, "after": codes/bool}}
         "codes",
         "count",
         "encounter_id",

@@ -154,9 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mfa_reset.add_argument("username")
 
-    token = command("token", "Issue an API bearer token for a user (printed once).", run_token)
-    token.add_argument("username")
+    token = command(
+        "token", "Issue an API bearer token (printed once), list tokens, or revoke one.", run_token
+    )
+    token.add_argument("username", nargs="?", help="the user to issue for (or to --list)")
     token.add_argument("--name", help="what the token is for (default: cli)")
+    token.add_argument(
+        "--days", type=int, metavar="N", help="days it works (default BONTA_API_TOKEN_DAYS, 90)"
+    )
+    token.add_argument("--list", action="store_true", help="list tokens, never their keys")
+    token.add_argument("--revoke", metavar="ID", help="revoke the token with this id")
 
     worker = command(
         "worker", "Send appointment reminder e-mails (needs BONTA_SMTP_*; see README).", run_worker

@@ -50,7 +50,14 @@ def run_mfa_reset(args: argparse.Namespace) -> int:
 
 
 def run_token(args: argparse.Namespace) -> int:
-    return run_django("bonta_issue_token", args.username, name=args.name)
+    return run_django(
+        "bonta_issue_token",
+        *([args.username] if args.username else []),
+        name=args.name,
+        days=args.days,
+        list=args.list or None,
+        revoke=args.revoke,
+    )
 
 
 def run_worker(args: argparse.Namespace) -> int:

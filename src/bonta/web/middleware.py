@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,6 +24,31 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", POLICY)
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 proxies) on every response
+    but the public guide and static files, so no browser or proxy keeps a copy of a page with
+    patient data: charts, the workspace, the portal, the API, FHIR, errors, sign-in.
+
+    Listing what may be cached (rather than what may not) fails safe: a new page is no-store
+    until someone decides otherwise. A view that already says no-store keeps its own header.
+    """
+
+    CACHEABLE_PREFIXES = ("/guide/",)  # public, patient-free content
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.cacheable = (settings.STATIC_URL, *self.CACHEABLE_PREFIXES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(self.cacheable):
+            return response
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
         return response
 
 

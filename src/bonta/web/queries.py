@@ -72,7 +72,13 @@ def search_patients(query: str, *, by: User, page: int = 1) -> Page[Patient]:
 
 
 def _matching(query: str) -> QuerySet[Patient]:
-    rows = Patient.objects.all()
+    """Patients matching `query`, each annotated with the pathways it has a course on
+    (`pathway_cosmetic`, `pathway_chronic_migraine`: booleans from subqueries, so a page of the
+    list is still one query, whatever its length)."""
+    courses = Course.objects.filter(patient_id=OuterRef("pk"))
+    rows = Patient.objects.annotate(
+        **{f"pathway_{way.value}": Exists(courses.filter(pathway=way.value)) for way in Pathway}
+    )
     if not query:
         return rows
     born = _as_date(query)

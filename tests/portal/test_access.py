@@ -63,7 +63,7 @@ def test_patient_a_cannot_open_the_staff_chart_of_b(
     for url in (f"/patients/{bob.pk}/", f"/patients/{bob.pk}/diary/", "/patients/", "/vials/"):
         response = as_alice.get(url)
         assert response.status_code == 403, url
-        assert b"Patient (portal)" in response.content
+        assert b"This page is for clinic staff" in response.content
 
 
 def test_staff_invitation_pages_refuse_a_patient(as_alice: Client, bob: Patient) -> None:

@@ -22,6 +22,7 @@ from bonta.cli.server import (
     ROLES,
     run_demo,
     run_mfa_reset,
+    run_migrate,
     run_serve,
     run_token,
     run_unlock,
@@ -35,11 +36,12 @@ __all__ = ["EXIT_BLOCKED", "EXIT_BUG", "EXIT_INVALID", "EXIT_OK", "build_parser"
 
 EPILOG = """\
 exit codes:
-  0  success; for `check`: no finding blocks the plan
-  1  `check`: at least one finding blocks the plan (`ok` is false);
+  0  success; for `check`: no finding blocks the plan (several files: none blocks)
+  1  `check`: at least one finding blocks the plan (`ok` is false; several files: the worst);
      serve/demo: the command failed
   2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout;
-     serve: the port is in use or the address cannot be listened on
+     serve: the port is in use or the address cannot be listened on;
+     user/token/worker/demo: the database is not set up (run `bonta migrate`)
   3  check/products/protocols/vocab: an internal error (a bug in bonta; please report it)
 
 The plan-file format is described in docs/plan-format.md.
@@ -100,10 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = command(
         "check",
-        "Validate a plan file and run the safety engine over it; print the findings as JSON.",
+        "Validate plan files and run the safety engine over each; print the findings as JSON "
+        "(several files: one JSON object per line, each with its file name).",
         run_check,
     )
-    check.add_argument("plan", metavar="PLAN.json", help="the plan file, or - for stdin")
+    check.add_argument(
+        "plan", metavar="PLAN.json", nargs="+", help="a plan file, or - for stdin; one or more"
+    )
 
     products = command(
         "products", "List the BoNT-A products and what their labels say.", run_products
@@ -138,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--patients", type=int, metavar="N", help="how many patients")
     demo.add_argument("--seed", type=int, metavar="S", help="random seed (same seed, same clinic)")
     demo.add_argument("--years", type=int, metavar="Y", help="years of history")
+
+    command(
+        "migrate",
+        "Create or update the database tables (`serve` does this itself on every start).",
+        run_migrate,
+    )
 
     user = command("user", "Create a staff user with a role, or change a user's role.", run_user)
     user.add_argument("username")

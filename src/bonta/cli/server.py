@@ -1,4 +1,4 @@
-"""`bonta serve`, `demo`, `user`, `token`, `worker`: the commands that need Django.
+"""`bonta serve`, `demo`, `migrate`, `user`, `token`, `worker`: the commands that need Django.
 
 Django is set up inside `run_django` (never at import), and each command hands over to a
 management command: serve and demo live in `bonta.cli.management.commands`; user, token, unlock
@@ -13,6 +13,7 @@ import sys
 
 from bonta.cli.output import (
     EXIT_BLOCKED,
+    EXIT_INVALID,
     EXIT_OK,
 )
 
@@ -70,15 +71,26 @@ def run_worker(args: argparse.Namespace) -> int:
     )
 
 
+def run_migrate(args: argparse.Namespace) -> int:
+    return run_django("migrate", interactive=False)
+
+
+NOT_SET_UP = "bonta: the database is not set up (or not up to date): run `bonta migrate` first"
+
+
 def run_django(command: str, *positional: str, **options: object) -> int:
     """Set up Django now (never at import) and run a management command.
 
     Options left unset are not passed, so the management command's own defaults apply.
+    A database whose tables are missing (a fresh data directory, or migrations not applied)
+    gets one line saying what to run, exit 2: a user or worker command never migrates a
+    database by itself (on a production database that is the operator's decision).
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bonta.settings")
     import django
     from django.core.management import call_command
     from django.core.management.base import CommandError
+    from django.db import DatabaseError, OperationalError, ProgrammingError
 
     django.setup()
     try:
@@ -86,12 +98,31 @@ def run_django(command: str, *positional: str, **options: object) -> int:
     except CommandError as error:
         print(f"bonta: {error}", file=sys.stderr)
         return EXIT_BLOCKED
+    except (OperationalError, ProgrammingError):
+        if command == "migrate" or not _migrations_pending(DatabaseError):
+            raise  # not a missing table: the traceback is the operator's clue
+        print(NOT_SET_UP, file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
+
+
+def _migrations_pending(database_error: type[Exception]) -> bool:
+    """Whether the default database lacks migrations (or the migration table itself)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        connection.close()  # the failed statement may have left PostgreSQL's transaction aborted
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except database_error:
+        return False  # the database cannot be read at all: not a question of migrations
 
 
 DJANGO_COMMANDS = (
     run_serve,
     run_demo,
+    run_migrate,
     run_user,
     run_token,
     run_worker,

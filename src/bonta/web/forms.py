@@ -112,6 +112,10 @@ def product_choices(pathway: Pathway) -> list[tuple[str, str]]:
 class EncounterStartForm(forms.Form):
     product = forms.ChoiceField()
     at = forms.DateTimeField(label="Session date and time", widget=DateTimeInput())
+    # Asked only when the patient already has a draft on this pathway: a second one is a choice.
+    another = forms.BooleanField(
+        required=False, label="Yes, open a second draft for this patient on this pathway"
+    )
 
     def __init__(self, pathway: Pathway, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

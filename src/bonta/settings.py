@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "bonta.cosmetic",
     "bonta.portal",
     "bonta.photos",
+    "bonta.lotrecall",
     "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reminders/", include("bonta.reminders.urls")),
     path("cosmetic/", include("bonta.cosmetic.urls")),
     path("consent/", include("bonta.consent.urls")),
+    path("lot-recall/", include("bonta.lotrecall.urls")),
     path("", include("bonta.migraine.urls")),
     path("", include("bonta.web.urls")),
 ]

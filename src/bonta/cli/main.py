@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bonta.cli import diary, schedule
+from bonta.cli import diary, lotrecall, schedule
 from bonta.cli.check import run_check
 from bonta.cli.output import EXIT_BLOCKED, EXIT_BUG, EXIT_INVALID, EXIT_OK, silence_stdout
 from bonta.cli.reference import run_products, run_protocols, run_vocab
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     diary.add_parser(commands)
     schedule.add_parser(commands)
+    lotrecall.add_parser(commands)
     return parser
 
 

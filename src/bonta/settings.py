@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "bonta.portal",
     "bonta.photos",
     "bonta.lotrecall",
+    "bonta.aereports",
     "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
 ]
 
@@ -103,6 +104,7 @@ BONTA_CHART_PANELS = [
     ("cosmetic/_panel.html", "bonta.cosmetic.templatetags.cosmetic.cosmetic_panel"),
     ("consent/_panel.html", "bonta.consent.templatetags.consent.consent_panel"),
     ("photos/_panel.html", "bonta.photos.templatetags.photos.photos_panel"),
+    ("aereports/_panel.html", "bonta.aereports.panel.chart_panel"),
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cosmetic/", include("bonta.cosmetic.urls")),
     path("consent/", include("bonta.consent.urls")),
     path("lot-recall/", include("bonta.lotrecall.urls")),
+    path("ae-reports/", include("bonta.aereports.urls")),
     path("", include("bonta.migraine.urls")),
     path("", include("bonta.web.urls")),
 ]

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bonta.photos",
     "bonta.lotrecall",
     "bonta.aereports",
+    "bonta.passport",
     "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
 ]
 
@@ -105,6 +106,7 @@ BONTA_CHART_PANELS = [
     ("consent/_panel.html", "bonta.consent.templatetags.consent.consent_panel"),
     ("photos/_panel.html", "bonta.photos.templatetags.photos.photos_panel"),
     ("aereports/_panel.html", "bonta.aereports.panel.chart_panel"),
+    ("passport/_panel.html", "bonta.passport.panel.chart_panel"),
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("consent/", include("bonta.consent.urls")),
     path("lot-recall/", include("bonta.lotrecall.urls")),
     path("ae-reports/", include("bonta.aereports.urls")),
+    path("", include("bonta.passport.urls")),
     path("", include("bonta.migraine.urls")),
     path("", include("bonta.web.urls")),
 ]

@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "bonta.cosmetic",
     "bonta.portal",
     "bonta.photos",
+    "bonta.lotrecall",
+    "bonta.aereports",
+    "bonta.passport",
     "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
 ]
 
@@ -110,6 +113,8 @@ BONTA_CHART_PANELS = [
     ("cosmetic/_panel.html", "bonta.cosmetic.templatetags.cosmetic.cosmetic_panel"),
     ("consent/_panel.html", "bonta.consent.templatetags.consent.consent_panel"),
     ("photos/_panel.html", "bonta.photos.templatetags.photos.photos_panel"),
+    ("aereports/_panel.html", "bonta.aereports.panel.chart_panel"),
+    ("passport/_panel.html", "bonta.passport.panel.chart_panel"),
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bonta.cli import audit, backup, diary, schedule
+from bonta.cli import audit, backup, diary, lotrecall, schedule
 from bonta.cli.check import run_check
 from bonta.cli.output import EXIT_BLOCKED, EXIT_BUG, EXIT_INVALID, EXIT_OK, silence_stdout
 from bonta.cli.reference import run_products, run_protocols, run_vocab
@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_parser(commands)
     audit.add_parser(commands)
     backup.add_parser(commands)
+    lotrecall.add_parser(commands)
     return parser
 
 

@@ -55,7 +55,15 @@ def test_every_finding_has_code_severity_message_and_source(
         "lot_missing",
         "drug_interaction",
     ]
-    assert all(set(f) == {"code", "severity", "message", "source"} for f in findings)
+    assert all(
+        set(f) == {"code", "severity", "kind", "override", "message", "source"} for f in findings
+    )
+    # safety engine v2: a block says its kind and what an override needs; others say null
+    assert [(f["kind"], f["override"]) for f in findings] == [
+        ("clinical_block", "reason"),
+        ("hard_stop", "not_allowed"),
+        (None, None),
+    ]
 
 
 def test_warnings_alone_do_not_block(run_check: Run, preempt_plan: Plan) -> None:
@@ -100,12 +108,10 @@ def test_injections_without_a_protocol(run_check: Run, glabellar_plan: Plan) -> 
     code, out, _ = run_check(glabellar_plan)
 
     assert code == 0
-    assert json.loads(out) == {
-        "ok": True,
-        "findings": [],
-        "totals": {"botox_cosmetic": 4},
-        "points": 1,
-    }
+    result = json.loads(out)
+    # §11.5: one site × 4 U is not the label's five sites × 4 U; it warns, it does not block
+    assert [f["code"] for f in result.pop("findings")] == ["off_label_dosing"]
+    assert result == {"ok": True, "totals": {"botox_cosmetic": 4}, "points": 1}
 
 
 def test_the_plan_can_come_from_stdin(run_check: Run, glabellar_plan: Plan) -> None:
@@ -423,8 +429,18 @@ INVALID = {
     ),
     "history empty source": (_set("history.0.source", " "), "history[0].source: must not be empty"),
     "history unknown key": (
-        _set("history.0.muscles", ["frontalis"]),
-        "history[0].muscles: unknown key 'muscles'",
+        # `muscles` became a key with safety engine v2 (other indications)
+        _set("history.0.sites", ["frontalis"]),
+        "history[0].sites: unknown key 'sites' (allowed: date, product, units, pathway, "
+        "indication, area, muscles, source)",
+    ),
+    "too many points": (  # PREEMPT's 31 plus 170 listed: over the technical limit of 200
+        _injections(*[_inj()] * 170),
+        "injections: a plan has at most 200 injection points (this one has 201)",
+    ),
+    "far too many points": (  # refused before each of the 20,000 is read
+        _injections(*[_inj(units=0)] * 20_000),
+        "injections: a plan has at most 200 injection points (this one has 20000)",
     ),
 }
 
@@ -530,3 +546,67 @@ def test_a_bug_in_the_engine_is_one_line_and_exit_3(
     assert err == (
         "bonta: internal error (a bug; please report it): ZeroDivisionError: division by zero\n"
     )
+
+
+# ---- several files -------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, name: str, plan: object) -> str:
+    path = tmp_path / name
+    path.write_text(plan if isinstance(plan, str) else json.dumps(plan), encoding="utf-8")
+    return str(path)
+
+
+def test_several_files_give_one_json_line_each_and_the_worst_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], preempt_plan: Plan, glabellar_plan: Plan
+) -> None:
+    passes = write(tmp_path, "passes.json", preempt_plan)
+    blocked = write(tmp_path, "blocked.json", glabellar_plan)
+
+    code = main(["check", passes, blocked])
+
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert (code, err) == (1, "")
+    assert [(r["file"], r["ok"]) for r in lines] == [(passes, True), (blocked, False)]
+    assert list(lines[0]) == ["file", "ok", "findings", "totals", "points"]
+    assert lines[1]["findings"][0]["code"] == "retreatment_too_soon"
+
+
+def test_an_invalid_file_among_several_is_reported_and_the_rest_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], preempt_plan: Plan
+) -> None:
+    bad = dict(preempt_plan, at="2025-06-10T09:30:00")
+    invalid = write(tmp_path, "naive.json", bad)
+    broken = write(tmp_path, "broken.json", '{"at": ')
+    passes = write(tmp_path, "passes.json", preempt_plan)
+
+    code = main(["check", invalid, broken, passes])
+
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 2
+    assert [r["file"] for r in lines] == [invalid, broken, passes]
+    assert lines[0]["error"].startswith("at: must carry a UTC offset")
+    assert lines[1]["error"].startswith(f"{broken}: invalid JSON")
+    assert lines[2]["ok"] is True
+    assert err.splitlines() == [
+        f"bonta: {invalid}: {lines[0]['error']}",
+        f"bonta: {lines[1]['error']}",
+    ]
+
+
+def test_one_file_keeps_its_single_object_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], preempt_plan: Plan
+) -> None:
+    code = main(["check", write(tmp_path, "passes.json", preempt_plan)])
+
+    out, _ = capsys.readouterr()
+    assert code == 0
+    expected = {"ok": True, "findings": [], "totals": {"botox": 155}, "points": 31}
+    assert out == json.dumps(expected, indent=2) + "\n"
+
+
+def test_stdin_may_be_named_only_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-", "-"]) == 2
+    assert capsys.readouterr().err == "bonta: PLAN.json: - (stdin) may be given only once\n"

@@ -58,10 +58,10 @@ def test_products_json_says_null_where_the_reference_has_no_fact(
 ) -> None:
     dysport = next(p for p in run_json(capsys, "products") if p["code"] == "dysport")
 
-    assert dysport["retreatment_interval"] is None
-    assert dysport["reconstitution_window"] is None
+    assert dysport["retreatment_interval"] is None  # §11.3: only [W] 90 days
+    assert dysport["reconstitution_window"] is None  # §11.4: 4 h vs 24 h, both [W]
     assert dysport["cumulative_limit"] is None
-    assert "retreatment interval (UNVERIFIED)" in dysport["omitted"]
+    assert "only [W] 90 days" in dysport["omitted"]
     assert dysport["dilutions"][0] == {
         "vial_units": 300,
         "diluent_ml": 1.5,
@@ -149,7 +149,7 @@ def test_vocab_json_lists_every_code_a_plan_may_use(capsys: pytest.CaptureFixtur
 
     assert set(vocab) == {
         "products", "pathways", "sides", "sexes", "muscles", "areas", "points", "protocols",
-        "conditions", "allergies", "medications", "findings",
+        "conditions", "allergies", "medications", "findings", "override_reasons",
     }  # fmt: skip
     assert vocab["pathways"] == ["cosmetic", "chronic_migraine"]
     assert vocab["sides"] == ["left", "right", "midline"]
@@ -159,6 +159,14 @@ def test_vocab_json_lists_every_code_a_plan_may_use(capsys: pytest.CaptureFixtur
     assert {f["code"]: f["severity"] for f in vocab["findings"]} == {
         code: s.value for code, s in CODES.items()
     }
+    kinds = {f["code"]: (f["kind"], f["override"]) for f in vocab["findings"]}
+    assert kinds["cumulative_dose_exceeded"] == ("clinical_block", "reason_and_countersignature")
+    assert kinds["retreatment_too_soon"] == ("clinical_block", "reason")
+    assert kinds["vial_expired"] == ("hard_stop", "not_allowed")
+    assert kinds["dose_above_label"] == (None, None)
+    assert [r["code"] for r in vocab["override_reasons"]] == [
+        "documented_clinical_need", "prior_record_incorrect", "current_label_differs",
+    ]  # fmt: skip
     assert {"code": "human_albumin", "name": "Human albumin (a component of BOTOX)",
             "finding": "hypersensitivity"} in vocab["allergies"]  # fmt: skip
 
@@ -167,7 +175,11 @@ def test_vocab_table_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "vocab")
 
     assert code == 0
-    assert "  cumulative_dose_exceeded         block" in out
+    assert (
+        "  cumulative_dose_exceeded         block | clinical_block | reason_and_countersignature"
+        in out
+    )
+    assert "  dose_above_label                 warn\n" in out
     assert "  procerus                         Procerus | midline" in out
 
 

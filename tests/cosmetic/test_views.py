@@ -76,7 +76,9 @@ def test_the_chart_panel_shows_baseline_latest_change_and_observed_duration(
     assert "100 days" in page
     assert "basis: personal: this patient&#x27;s 1 recorded duration" in page
     assert "UNVERIFIED" in page  # no glabellar responder definition claimed
-    assert AuditEvent.objects.filter(action="cosmetic.assessment.read").exists()
+    (chart_read,) = AuditEvent.objects.filter(action="patient.chart")  # one event for the page
+    assert "cosmetic.assessment.read" in [part["action"] for part in chart_read.detail["shown"]]
+    assert not AuditEvent.objects.filter(action="cosmetic.assessment.read").exists()
 
 
 def test_a_migraine_only_patient_has_no_cosmetic_data_on_the_chart(alice, dr_grey, max_manager):

@@ -116,10 +116,12 @@ def test_every_reference_entry_has_a_non_empty_source(path: str, entry: dict[str
     assert source.strip(), f"{path} has an empty source"
 
 
-def test_every_product_with_ingredients_cites_where_they_come_from() -> None:
+def test_every_product_has_a_formulation_that_cites_where_it_comes_from() -> None:
+    # clinical-reference §11.1 lists every product's excipients (some only [W])
     for code, raw in load("products").items():
-        if raw.get("ingredients"):
-            assert raw.get("ingredients_source", "").strip(), code
+        formulation = raw["formulation"]
+        assert formulation["source"].strip(), code
+        assert "§11.1" in formulation["source"] or "§1.4" in formulation["source"], code
 
 
 def test_weak_or_unverified_sources_appear_only_in_flagged_templates_or_as_omissions() -> None:
@@ -132,9 +134,29 @@ def test_weak_or_unverified_sources_appear_only_in_flagged_templates_or_as_omiss
         if top == "protocols":
             name = path.split(".")[1]
             assert load("protocols")[name].get("needs_verification"), path
+        elif top == "patient_factors":
+            # an allergy code is vocabulary, not a limit; what it raises depends on the
+            # product's formulation, where [W] names go to `weak_ingredients`
+            assert path.startswith("patient_factors.allergies."), path
+        elif path.endswith(".formulation"):
+            # [W] only for amounts (not encoded) or for names kept in `weak_ingredients`
+            assert "not encoded" in source or entry.get("weak_ingredients"), path
         else:
-            # reference defaults a clinician confirms (dilutions), never a limit or interval
-            assert ".dilutions[" in path, path
+            # reference defaults a clinician confirms (dilutions), or a `weak_` fact the engine
+            # reads to warn, never to block: never a limit or interval
+            assert ".dilutions[" in path or ".weak_" in path, path
+
+
+def test_weak_facts_are_tagged_weak_and_never_also_verified() -> None:
+    for code, raw in load("products").items():
+        for key in ("weak_retreatment_interval", "weak_reconstitution_window"):
+            if key in raw:
+                assert "[W]" in raw[key]["source"], f"{code}.{key}"
+        formulation = raw.get("formulation", {})
+        weak = set(formulation.get("weak_ingredients", []))
+        assert not weak & set(formulation.get("ingredients", [])), code
+        if weak:
+            assert not formulation.get("complete"), code
 
 
 def test_patient_factors_raise_only_known_finding_codes() -> None:

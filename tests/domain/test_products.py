@@ -37,7 +37,15 @@ VIAL_SIZES = {
     "letybo": (50, 100),
 }
 
-RECONSTITUTION_HOURS = {"botox": 24, "botox_cosmetic": 24, "jeuveau": 24, "letybo": 24}
+# §11.4 adds Xeomin 24 h [S] and Daxxify 72 h [S]; Dysport's 4 h vs 24 h conflict is [W] only.
+RECONSTITUTION_HOURS = {
+    "botox": 24,
+    "botox_cosmetic": 24,
+    "jeuveau": 24,
+    "letybo": 24,
+    "xeomin": 24,
+    "daxxify": 72,
+}
 
 
 def test_the_reference_holds_exactly_the_seven_us_products() -> None:
@@ -92,16 +100,78 @@ def test_every_product_but_therapeutic_botox_is_cosmetic() -> None:
     assert cosmetic == set(VIAL_SIZES) - {"botox"}
 
 
-def test_only_therapeutic_botox_lists_human_albumin_as_an_ingredient() -> None:
+def test_human_albumin_is_an_ingredient_where_section_11_1_verifies_it() -> None:
+    # §11.1: BOTOX Cosmetic, Jeuveau [P]; Dysport [S]; Letybo [S] non-US; BOTOX §1.4 [S]
     with_albumin = {c for c, p in all_products().items() if "human_albumin" in p.ingredients}
-    assert with_albumin == {"botox"}
+    assert with_albumin == {"botox", "botox_cosmetic", "jeuveau", "dysport", "letybo"}
+    # Xeomin's albumin is [W] only; Daxxify has none ("instead of human serum albumin")
+    assert get_product("xeomin").weak_ingredients == {"human_albumin", "sucrose"}
+    assert "human_albumin" not in get_product("daxxify").ingredients
+    assert get_product("daxxify").formulation_complete
 
 
-@pytest.mark.parametrize("product", ["dysport", "letybo"])
-def test_unverified_retreatment_intervals_are_left_out_and_say_so(product: str) -> None:
-    label = get_product(product)
+def test_dysport_may_contain_cows_milk_protein() -> None:
+    assert "cows_milk_protein" in get_product("dysport").ingredients  # §11.1, §11.2 [S]
+
+
+@pytest.mark.parametrize(
+    ("product", "amount", "unit"),
+    [
+        ("botox", 12, "weeks"),
+        ("botox_cosmetic", 90, "days"),
+        ("xeomin", 3, "months"),
+        ("jeuveau", 3, "months"),
+        ("letybo", 3, "months"),
+        ("daxxify", 3, "months"),
+    ],
+)
+def test_verified_retreatment_intervals_match_section_11_3(
+    product: str, amount: int, unit: str
+) -> None:
+    interval = get_product(product).retreatment_interval
+    assert interval is not None
+    assert (interval.amount, interval.unit) == (amount, unit)
+    assert get_product(product).weak_retreatment_interval is None
+
+
+def test_dysports_interval_is_weak_only_and_says_so() -> None:
+    label = get_product("dysport")
     assert label.retreatment_interval is None
-    assert "retreatment interval (UNVERIFIED)" in label.omitted
+    weak = label.weak_retreatment_interval
+    assert weak is not None
+    assert (weak.amount, weak.unit) == (90, "days")
+    assert "[W]" in weak.source
+    assert "only [W] 90 days" in label.omitted
+
+
+def test_dysports_conflicting_use_within_times_keep_the_shorter_as_weak() -> None:
+    label = get_product("dysport")
+    assert label.reconstitution_window is None
+    weak = label.weak_reconstitution_window
+    assert weak is not None
+    assert weak.hours == 4
+    for part in ("4 h", "24 h", "[W]"):
+        assert part in weak.source
+
+
+@pytest.mark.parametrize(
+    ("product", "area", "per_site", "sites"),
+    [
+        ("botox", "chronic_migraine", 5, 31),
+        ("botox_cosmetic", "glabellar_lines", 4, 5),
+        ("xeomin", "glabellar_lines", 4, 5),
+        ("jeuveau", "glabellar_lines", 4, 5),
+        ("letybo", "glabellar_lines", 4, 5),
+        ("daxxify", "glabellar_lines", 8, 5),
+        ("dysport", "glabellar_lines", 10, 5),
+    ],
+)
+def test_per_site_label_doses_match_section_11_5(
+    product: str, area: str, per_site: int, sites: int
+) -> None:
+    dose = get_product(product).indications[area]
+    assert (dose.units_per_site, dose.sites) == (Decimal(per_site), sites)
+    assert dose.units == per_site * sites
 
 
 def test_xeomins_per_session_400_units_is_not_encoded_as_a_cumulative_limit() -> None:

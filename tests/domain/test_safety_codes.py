@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from bonta.domain.pathways import Pathway, Severity
+from bonta.domain.pathways import BlockKind, OverrideNeed, Pathway, Severity
 from bonta.domain.plan import Snapshot
-from bonta.domain.safety import CODES
+from bonta.domain.safety import CODES, KINDS, OVERRIDE_NEEDS, check
 
 from .builders import (
     LATERAL_CANTHAL,
@@ -62,7 +62,11 @@ PAIRS: dict[str, tuple[Make, Make]] = {
     ),
     "hypersensitivity": (
         lambda: session(patient_=patient(allergies=frozenset({"botulinum_toxin"}))),
-        lambda: session(patient_=patient(allergies=frozenset({"human_albumin"}))),
+        # §11.1: Daxxify has no human albumin (BOTOX Cosmetic has, so it now blocks)
+        lambda: session(
+            plan("glabellar_lines", "daxxify"),
+            patient_=patient(allergies=frozenset({"human_albumin"})),
+        ),
     ),
     "injection_site_infection": (
         lambda: session(patient_=patient(infection_sites=frozenset({"corrugator"}))),
@@ -143,13 +147,38 @@ PAIRS: dict[str, tuple[Make, Make]] = {
         lambda: session(plan(vials={"vial": vial("botox_cosmetic", size_units=Decimal(200))})),
         lambda: session(plan(vials={"vial": vial("botox_cosmetic", size_units=Decimal(50))})),
     ),
+    # §11.3/§11.4: only Dysport still lacks a verified interval and use-within time
     "retreatment_interval_unknown": (
+        lambda: session(plan("glabellar_lines", "dysport")),
         lambda: session(plan("glabellar_lines", "letybo")),
-        lambda: session(plan("glabellar_lines", "jeuveau")),
     ),
     "reconstitution_window_unknown": (
+        lambda: session(plan("glabellar_lines", "dysport")),
         lambda: session(plan("glabellar_lines", "xeomin")),
-        lambda: session(plan("glabellar_lines", "jeuveau")),
+    ),
+    "reconstitution_window_unverified": (
+        lambda: session(
+            plan(
+                "glabellar_lines",
+                "dysport",
+                vials={
+                    "vial": vial(
+                        "dysport", reconstituted_at=SESSION_AT - timedelta(hours=4, seconds=1)
+                    )
+                },
+            )
+        ),
+        lambda: session(
+            plan(
+                "glabellar_lines",
+                "dysport",
+                vials={"vial": vial("dysport", reconstituted_at=SESSION_AT - timedelta(hours=4))},
+            )
+        ),
+    ),
+    "off_label_dosing": (
+        lambda: session(single_site_plan("botox_cosmetic", "procerus", 4)),
+        lambda: session(plan("glabellar_lines", "botox_cosmetic")),
     ),
     "recent_treatment_same_area": (
         lambda: session(
@@ -161,8 +190,15 @@ PAIRS: dict[str, tuple[Make, Make]] = {
         ),
     ),
     "ingredients_not_in_reference": (
-        lambda: session(patient_=patient(allergies=frozenset({"human_albumin"}))),
-        lambda: session(preempt_plan(), patient_=patient(allergies=frozenset({"human_albumin"}))),
+        # §11.1: Xeomin's albumin is [W] only
+        lambda: session(
+            plan("glabellar_lines", "xeomin"),
+            patient_=patient(allergies=frozenset({"human_albumin"})),
+        ),
+        lambda: session(
+            plan("glabellar_lines", "daxxify"),
+            patient_=patient(allergies=frozenset({"human_albumin"})),
+        ),
     ),
 }
 
@@ -207,8 +243,34 @@ def test_the_finding_codes_and_severities_are_a_fixed_contract() -> None:
         "recent_treatment_same_area": warn,
         "retreatment_interval_unknown": info,
         "reconstitution_window_unknown": info,
-        "ingredients_not_in_reference": info,
+        "ingredients_not_in_reference": warn,  # was info; §11.1: "at least a warning"
+        "off_label_dosing": warn,
+        "reconstitution_window_unverified": warn,
     } == CODES
+
+
+def test_every_block_has_a_kind_and_only_blocks_do() -> None:
+    assert set(KINDS) == {c for c, s in CODES.items() if s is Severity.BLOCK}
+    assert {c for c, k in KINDS.items() if k is BlockKind.CLINICAL_BLOCK} == {
+        "cumulative_dose_exceeded",
+        "retreatment_too_soon",
+        "not_adult",
+    }
+    assert OVERRIDE_NEEDS["cumulative_dose_exceeded"] is OverrideNeed.REASON_AND_COUNTERSIGNATURE
+    assert OVERRIDE_NEEDS["retreatment_too_soon"] is OverrideNeed.REASON
+    assert OVERRIDE_NEEDS["not_adult"] is OverrideNeed.REASON
+    assert all(
+        OVERRIDE_NEEDS[c] is OverrideNeed.NOT_ALLOWED
+        for c, k in KINDS.items()
+        if k is BlockKind.HARD_STOP
+    )
+
+
+@pytest.mark.parametrize("code", sorted(PAIRS))
+def test_every_raised_finding_carries_its_kind(code: str) -> None:
+    found = [f for f in check(PAIRS[code][0]()) if f.code == code]
+    assert found
+    assert all(f.kind is KINDS.get(code) for f in found)
 
 
 def test_a_clean_label_dose_session_for_an_adult_raises_nothing() -> None:

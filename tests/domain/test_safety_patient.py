@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bonta.domain.errors import InvalidInput
+from bonta.domain.pathways import BlockKind
 from bonta.domain.plan import Plan
 from bonta.domain.safety import check
 
@@ -40,8 +41,19 @@ def test_it_blocks_botox_for_hypersensitivity_to_human_albumin() -> None:
     assert "hypersensitivity" in codes(session(preempt_plan(), patient_=allergic))
 
 
-@pytest.mark.parametrize("product", [p for p in ALL_PRODUCTS if p != "botox"])
-def test_human_albumin_hypersensitivity_does_not_block_products_without_it_in_the_reference(
+# §11.1 changed these: BOTOX Cosmetic, Jeuveau, Dysport and Letybo now list human albumin.
+@pytest.mark.parametrize("product", ["botox_cosmetic", "jeuveau", "dysport", "letybo"])
+def test_human_albumin_hypersensitivity_is_a_hard_stop_where_section_11_1_lists_it(
+    product: str,
+) -> None:
+    allergic = patient(allergies=frozenset({"human_albumin"}))
+    found = only("hypersensitivity", session(label_dose_plan(product), patient_=allergic))
+    assert found.kind is BlockKind.HARD_STOP
+    assert "§11.1" in found.source
+
+
+@pytest.mark.parametrize("product", ["xeomin", "daxxify"])
+def test_human_albumin_hypersensitivity_does_not_block_products_without_it_verified(
     product: str,
 ) -> None:
     allergic = patient(allergies=frozenset({"human_albumin"}))

@@ -88,7 +88,7 @@ def test_findings_come_blocks_first_then_warnings_then_information(snapshot: Sna
 
 def test_a_session_with_every_severity_lists_the_block_first() -> None:
     snapshot = session(
-        plan("glabellar_lines", "letybo"),  # info: no verified interval
+        plan("glabellar_lines", "dysport"),  # info: no verified interval (only [W], §11.3)
         patient_=patient(
             birth_date=date(2010, 1, 1),  # block
             medications=frozenset({"muscle_relaxant"}),  # warn
@@ -98,6 +98,7 @@ def test_a_session_with_every_severity_lists_the_block_first() -> None:
         ("not_adult", Severity.BLOCK),
         ("drug_interaction", Severity.WARN),
         ("retreatment_interval_unknown", Severity.INFO),
+        ("reconstitution_window_unknown", Severity.INFO),
     ]
 
 
@@ -121,6 +122,9 @@ def test_every_finding_carries_a_source_and_a_message() -> None:
         assert f.as_dict() == {
             "code": f.code,
             "severity": f.severity.value,
+            "kind": None if f.kind is None else f.kind.value,
+            "override": None if f.override is None else f.override.value,
             "message": f.message,
             "source": f.source,
         }
+        assert (f.kind is None) == (f.severity is not Severity.BLOCK)

@@ -99,20 +99,31 @@ def test_three_calendar_months_after_30_november_is_the_last_day_of_february(
     assert CODE not in codes(session(glabellar, history=history, on=date(2026, 2, 28)))
 
 
-@pytest.mark.parametrize("product", ["dysport", "letybo"])
+# §11.3 changed these: Letybo now has a verified 3-month interval; Dysport has only [W] 90 days,
+# and an earlier product's own interval applies too, so Dysport 14 days after BOTOX Cosmetic in
+# the same muscles is now blocked by BOTOX Cosmetic's 90 days (brand change resets nothing).
+@pytest.mark.parametrize("product", ["dysport"])
 def test_products_without_a_verified_interval_get_an_info_and_no_block(product: str) -> None:
-    history = [past(days_before(14), "botox_cosmetic", 20, muscles=GLABELLAR)]
+    history = [past(days_before(14), product, 50, muscles=GLABELLAR)]
     found = codes(session(plan("glabellar_lines", product), history=history))
     assert "retreatment_interval_unknown" in found
+    assert "recent_treatment_same_area" in found  # inside the [W] 90 days: warns
     assert CODE not in found
+
+
+def test_dysport_after_botox_cosmetic_in_the_same_muscles_is_blocked_by_its_interval() -> None:
+    history = [past(days_before(14), "botox_cosmetic", 20, muscles=GLABELLAR)]
+    found = codes(session(plan("glabellar_lines", "dysport"), history=history))
+    assert CODE in found
     assert "multiple_products" in found  # the earlier onabotulinumtoxinA is still flagged
 
 
-@pytest.mark.parametrize("product", ["dysport", "letybo"])
+@pytest.mark.parametrize("product", ["dysport"])
 def test_the_unknown_interval_info_names_what_the_reference_omits(product: str) -> None:
     found = only("retreatment_interval_unknown", session(plan("glabellar_lines", product)))
     assert "omitted: " in found.source
-    assert "retreatment interval (UNVERIFIED)" in found.source
+    assert "[W]" in found.source
+    assert "weak sources only give 90 days" in found.message
 
 
 def test_different_cosmetic_areas_two_weeks_apart_do_not_clash() -> None:

@@ -145,7 +145,9 @@ def _area_muscles(area: str) -> frozenset[str]:
 # ---- products without a verified label interval --------------------------------------------
 
 
-@pytest.mark.parametrize("product", ["dysport", "letybo"])
+# Letybo left this list with clinical-reference §11.3 (3 months, DRUGS-LETY-DOSE); Dysport's
+# 90 days is [W] only, so it is not a label interval.
+@pytest.mark.parametrize("product", ["dysport"])
 def test_no_touch_up_is_proposed_for_a_product_without_a_label_interval(product: str) -> None:
     with pytest.raises(RetreatmentIntervalUnknown) as raised:
         next_visits(cosmetic(product), [])
@@ -153,7 +155,7 @@ def test_no_touch_up_is_proposed_for_a_product_without_a_label_interval(product:
     assert "no verified label re-treatment interval" in raised.value.message
 
 
-@pytest.mark.parametrize("product", ["dysport", "letybo"])
+@pytest.mark.parametrize("product", ["dysport"])
 def test_the_clinic_minimum_is_used_and_named_as_clinic_policy(product: str) -> None:
     window = next_visits(cosmetic(product), [], CLINIC_100_DAYS).treatment
     assert window.earliest == ON + timedelta(days=100)
@@ -167,11 +169,13 @@ def test_the_clinic_minimum_never_replaces_a_label_interval() -> None:
     assert next_visits(cosmetic(), [], short).treatment.earliest == ON + timedelta(days=90)
 
 
-def test_letybo_with_a_clinic_minimum_falls_back_to_that_minimum() -> None:
+def test_letybo_without_a_duration_prior_falls_back_to_its_label_minimum() -> None:
+    # §11.3 gives Letybo a label interval (3 months), which a clinic minimum never replaces
     window = next_visits(cosmetic("letybo"), [], CLINIC_100_DAYS).treatment
     assert window.basis is Basis.LABEL_MINIMUM
+    assert window.earliest == add_months(ON, 3)
     assert window.recommended == window.latest == window.earliest
-    assert "falls back to the clinic's minimum" in window.explanation
+    assert "falls back to the label minimum" in window.explanation
 
 
 def test_the_weak_dysport_prior_is_flagged() -> None:

@@ -214,7 +214,7 @@ def test_every_not_an_id_word_is_used_by_some_source_string() -> None:
 def test_the_walk_finds_the_source_strings_of_every_reference_file() -> None:
     assert len(ALL_SOURCE_STRINGS) > 100
     assert {path.split(".")[0] for path, _ in ALL_SOURCE_STRINGS} == set(FACT_FILES)
-    assert any(path.endswith(".ingredients_source") for path, _ in ALL_SOURCE_STRINGS)
+    assert any(path.endswith(".formulation.source") for path, _ in ALL_SOURCE_STRINGS)
 
 
 @pytest.mark.parametrize(("path", "text"), ALL_SOURCE_STRINGS, ids=SOURCE_PATHS)

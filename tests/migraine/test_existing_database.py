@@ -1,7 +1,7 @@
 """A database built before the diary app became `bonta.migraine` keeps working.
 
 `before-migraine-app.sqlite3.gz` was made with the code of commit 2f17de1 (the app was
-`bonta.diary`): `migrate`, `bonta demo --patients 6 --seed 3`, `bonta_demo_diaries --days 30`.
+`bonta.migraine`): `migrate`, `bonta demo --patients 6 --seed 3`, `bonta_demo_diaries --days 30`.
 The app label stayed "diary", so its tables and migration history are the same: migrating it
 with today's code applies only what is new and the rows are found through the new app.
 """

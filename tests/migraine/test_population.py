@@ -1,6 +1,6 @@
 """The population report gives every patient exactly what the chart's `summarize` gives.
 
-The population: patients built at the thresholds (15/14 headache days, 8/7 migraine days,
+The population: patients built at the thresholds (15/13 headache days, 8/7 migraine days,
 exactly 30 % reduction, 10/9 triptan days, one missing day that makes a rule undecidable,
 a short diary, no diary, no injection, an early re-injection) and a seeded random clinic from
 `bonta.migraine.demo.generate_diaries` with random injection schedules.
@@ -114,7 +114,7 @@ def boundary_patients(clinic: Clinic) -> list[Patient]:
 
     made = [
         clinic.patient(history(15, 8), [first]),  # exactly chronic migraine: met
-        clinic.patient(history(14, 8), [first]),  # 14 headache days: not met
+        clinic.patient(history(13, 8), [first]),  # 13 headache days (≤14.4 a month): not met
         clinic.patient(history(15, 7), [first]),  # 7 migraine days: not met
         clinic.patient(history(14, 8, missing=1), [first]),  # one missing day decides: NE
         clinic.patient(history(15, 8, missing=1)),  # untreated, baseline ends on AS_OF? no: old
@@ -138,18 +138,19 @@ def boundary_patients(clinic: Clinic) -> list[Patient]:
         cycle1 = span(c1, 84, lambda n: n % 2 == 0)
         cycle2 = span(c2, 84 - missing, lambda n, h=headaches: n < h)
         made.append(clinic.patient(baseline + cycle1 + cycle2, [c1, c2]))
-    # Episodic: the three latest complete periods with 14 headache days (stop) or one with 15.
+    # Episodic: every period since the first injection with 13 headache days (under 15 even as
+    # a 31-day month: stop) or the latest with 15 (not episodic).
     start = AS_OF - timedelta(days=400)
-    for late in (14, 15):
+    for late in (13, 15):
         anchor = start
         days = period_days(anchor - timedelta(days=28), 20, 10)
         n_periods = (AS_OF - anchor).days // 28
         for k in range(n_periods):
-            count = late if k == n_periods - 1 else 14
+            count = late if k == n_periods - 1 else 13
             days += period_days(anchor + timedelta(days=28 * k), count, 0)
         made.append(clinic.patient(days, [anchor, anchor + timedelta(days=84)]))
     # Overuse: triptan on 10 days of each of the latest four periods (met), 9 (not met),
-    # 9 with a missing day (not evaluable); 8.2.7 with triptan + simple analgesic on 10 days.
+    # 9 with a missing day (not evaluable); triptan + simple analgesic on 10 days (8.2.6).
     untreated_recent = [AS_OF - timedelta(days=28 * k - 1) for k in (4, 3, 2, 1)]
     for taken_days, missing, classes in ((10, 0, [T]), (9, 0, [T]), (9, 1, [T])):
         made.append(
@@ -312,12 +313,14 @@ def test_the_boundaries_land_where_the_domain_puts_them(dr_grey, tmp_path):
         None,  # not evaluable
         None,
     ]
-    assert verdict.get(str(made[13].pk)) == Verdict.STOP_EPISODIC  # 14, 14, 14
-    assert str(made[14].pk) not in verdict  # 14, 14, 15
+    assert verdict.get(str(made[13].pk)) == Verdict.STOP_EPISODIC  # 13, 13, 13, 13
+    assert str(made[14].pk) not in verdict  # 13, 13, 15
     overuse = dict(report.with_overuse)
     assert overuse.get(str(made[15].pk)) == ("triptan",)
     assert str(made[16].pk) not in overuse
-    assert overuse.get(str(made[18].pk)) == ("multiple_classes",)
+    # Triptan + simple analgesic on 10 days: ICHD-3 8.2.6 is only a possibility (§11.8), never
+    # a met overuse in the report; 8.2.7 does not apply to a diary.
+    assert str(made[18].pk) not in overuse
 
 
 def test_the_report_of_an_empty_clinic_is_empty(db, tmp_path):

@@ -112,6 +112,26 @@ def test_reading_the_chart_is_audited(as_grey: Client, alice) -> None:
     assert event.patient_id == alice.pk
 
 
+def test_a_chart_view_is_one_audit_event_listing_what_the_panels_showed(
+    as_grey: Client, alice, dr_grey
+) -> None:
+    from bonta.audit.log import verify_chain
+    from bonta.audit.models import AuditEvent
+
+    sign_cycles(alice, dr_grey, 1)  # a signed session: the panels have something to read
+    before = AuditEvent.objects.count()
+    as_grey.get(f"/patients/{alice.pk}/")
+    (event,) = AuditEvent.objects.order_by("seq")[before:]
+    assert (event.action, event.patient_id, event.actor_id) == (
+        "patient.chart",
+        alice.pk,
+        dr_grey.pk,
+    )
+    shown = {part["action"] for part in event.detail["shown"]}
+    assert "encounter.propose_next_visits" in shown  # the appointments panel's proposals
+    assert verify_chain() is None
+
+
 def test_the_charts_history_is_one_record_per_session_summed_over_its_points(
     alice, dr_grey
 ) -> None:

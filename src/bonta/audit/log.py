@@ -1,4 +1,4 @@
-"""Write and verify the audit chain.
+"""Write the audit chain (how it is hashed and verified: `bonta.audit.chain`).
 
 `record(...)` must run inside the transaction of the change it records (it refuses to run
 outside one), so the event and the change commit or roll back together.
@@ -6,22 +6,25 @@ outside one), so the event and the change commit or roll back together.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from bonta.audit.chain import CURRENT, GENESIS, event_hash, head_mac, verify
+from bonta.audit.keys import audit_key
 from bonta.audit.models import AuditEvent, ChainHead
 
-GENESIS = "0" * 64
 # Keys allowed in `detail`: ids, codes, counts and action names. Anything else (names, dates of
 # birth, notes, reasons) is patient data and stays out of the log.
 DETAIL_KEYS = frozenset(
     {
+        "changes",  # safety flags: {flag: {"before": codes/bool, "after": codes/bool}}
         "codes",
         "count",
         "encounter_id",
@@ -41,6 +44,7 @@ DETAIL_KEYS = frozenset(
         "channel",  # consent channel: tablet or portal
         "area",  # photo: a treatment-area code (glabellar_lines …)
         "view",  # photo: rest or max_contraction
+        "shown",  # one_read_event: the parts a page showed, each {action, object_type, …}
     }
 )
 
@@ -61,6 +65,9 @@ def record(
     unexpected = set(detail) - DETAIL_KEYS
     if unexpected:
         raise ValueError(f"audit detail keys not allowed: {sorted(unexpected)}")
+    folded = _fold(action, actor, object_type, object_id, patient_id, detail)
+    if folded is not None:
+        return folded
     head_seq, head_hash = _locked_head()
     event = AuditEvent(
         seq=head_seq + 1,
@@ -73,10 +80,109 @@ def record(
         patient_id=patient_id,
         detail=detail,
         prev_hash=head_hash,
+        chain=CURRENT,
     )
-    event.hash = chain_hash(head_hash, event)
-    _append(event)
+    key = audit_key()
+    event.hash = event_hash(head_hash, event, key)
+    _append(event, head_mac(event.seq, event.hash, key))
     return event
+
+
+# ---- one event per page read -----------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """The events a page's parts recorded so far, to be written as one (see one_read_event)."""
+
+    patient_id: str
+    actor_id: object
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+_READING: ContextVar[_Reading | None] = ContextVar("bonta_audit_reading", default=None)
+
+
+@contextmanager
+def one_read_event(*, actor: Any | None, patient_id: object) -> Iterator[None]:
+    """Within this block, this actor's audited reads of this patient become one event.
+
+    For a page that reads one patient's record in several parts (the chart and its panels):
+    instead of one chain append per part, the first event recorded inside the block is written
+    when the block ends, with `detail["shown"]` listing every later part (action, object and
+    detail). Still inside the caller's transaction: enter it inside `transaction.atomic()`, so
+    the event commits or rolls back with the page's reads. Events about another patient, or by
+    another actor, are appended on their own as usual. Nothing is written if the block raises.
+    """
+    reading = _Reading(patient_id=str(patient_id), actor_id=getattr(actor, "pk", None))
+    token = _READING.set(reading)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+    if not reading.events:
+        return
+    first, *rest = reading.events
+    detail = dict(first["detail"])
+    if rest:
+        detail["shown"] = [
+            {
+                "action": part["action"],
+                "object_type": part["object_type"],
+                "object_id": part["object_id"],
+                **part["detail"],
+            }
+            for part in rest
+        ]
+    record(
+        first["action"],
+        actor=actor,
+        object_type=first["object_type"],
+        object_id=first["object_id"],
+        patient_id=patient_id,
+        detail=detail,
+    )
+
+
+def _fold(
+    action: str,
+    actor: Any | None,
+    object_type: str,
+    object_id: object,
+    patient_id: object | None,
+    detail: dict[str, Any],
+) -> AuditEvent | None:
+    """Inside one_read_event, for its patient and actor: keep the event for the one write and
+    return it unsaved (no seq, no hash); otherwise None, and record appends as usual."""
+    reading = _READING.get()
+    if (
+        reading is None
+        or patient_id is None
+        or str(patient_id) != reading.patient_id
+        or getattr(actor, "pk", None) != reading.actor_id
+    ):
+        return None
+    reading.events.append(
+        {
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "detail": detail,
+        }
+    )
+    return AuditEvent(
+        at=timezone.now(),
+        actor_id=reading.actor_id,
+        actor_role=getattr(actor, "role", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        patient_id=patient_id,
+        detail=detail,
+    )
+
+
+# ---- the chain -------------------------------------------------------------------------------
 
 
 def _locked_head() -> tuple[int, str]:
@@ -88,7 +194,7 @@ def _locked_head() -> tuple[int, str]:
     # the primary key and then waits on the lock like everyone else.
     try:
         with transaction.atomic():
-            ChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            ChainHead.objects.create(pk=1, seq=0, hash=GENESIS, mac=head_mac(0, GENESIS))
     except IntegrityError:
         pass
     found = _select_head()
@@ -111,7 +217,7 @@ def _select_head() -> tuple[int, str] | None:
     return None if row is None else (row[0], row[1])
 
 
-def _append(event: AuditEvent) -> None:
+def _append(event: AuditEvent, mac: str) -> None:
     """INSERT the event and move the head to it, in one statement where the database allows.
 
     PostgreSQL runs the INSERT as a data-modifying WITH inside the head's UPDATE: one round
@@ -125,49 +231,21 @@ def _append(event: AuditEvent) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"WITH appended AS ({insert} RETURNING seq, hash) "  # noqa: S608 - ORM-built SQL
-                f"UPDATE {head} SET seq = appended.seq, hash = appended.hash "
+                f"UPDATE {head} SET seq = appended.seq, hash = appended.hash, mac = %s "
                 f"FROM appended WHERE {head}.id = 1",
-                params,
+                [*params, mac],
             )
         else:
             cursor.execute(insert, params)
             cursor.execute(
-                f"UPDATE {head} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608 - table name
-                [event.seq, event.hash],
+                f"UPDATE {head} SET seq = %s, hash = %s, mac = %s WHERE id = 1",  # noqa: S608
+                [event.seq, event.hash, mac],
             )
     event._state.adding = False  # as after save(): the model now refuses further saves
     event._state.db = connection.alias
 
 
-def canonical(event: AuditEvent) -> str:
-    """The event as sorted, compact JSON: the bytes the hash covers."""
-    body = {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "patient_id": str(event.patient_id) if event.patient_id else None,
-        "detail": event.detail,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
-
-
-def verify_chain() -> AuditEvent | None:
-    """The first event whose link or hash does not match, or None if the chain is whole."""
-    prev_hash, expected_seq = GENESIS, 1
-    for event in AuditEvent.objects.order_by("seq").iterator():
-        if (
-            event.seq != expected_seq
-            or event.prev_hash != prev_hash
-            or event.hash != chain_hash(prev_hash, event)
-        ):
-            return event
-        prev_hash, expected_seq = event.hash, event.seq + 1
-    return None
+def verify_chain() -> int | None:
+    """The first bad sequence number, or None if the chain is whole (`chain.verify` says why)."""
+    result = verify()
+    return None if result.ok else result.first_bad_seq

@@ -179,3 +179,5 @@ def _print_text(s: DiarySummary) -> None:
     print(f"NICE TA260 continuation: {s.continuation.verdict.value}")
     for reason in s.continuation.reasons:
         print(f"  - {reason}")
+    for review in s.continuation.review:
+        print(f"  - to review: {review}")

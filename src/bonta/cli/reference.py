@@ -221,7 +221,8 @@ def _protocol_json(p: Protocol) -> dict[str, Json]:
 
 
 def run_vocab(args: argparse.Namespace) -> int:
-    from bonta.domain.safety import CODES
+    from bonta.domain.overrides import REASONS
+    from bonta.domain.safety import CODES, KINDS, OVERRIDE_NEEDS
     from bonta.formats.planfile import SEXES
 
     factors = load("patient_factors")
@@ -257,7 +258,19 @@ def run_vocab(args: argparse.Namespace) -> int:
             ]
             for kind in ("conditions", "allergies", "medications")
         },
-        "findings": [{"code": code, "severity": s.value} for code, s in CODES.items()],
+        "findings": [
+            {
+                "code": code,
+                "severity": s.value,
+                "kind": KINDS[code].value if code in KINDS else None,
+                "override": OVERRIDE_NEEDS[code].value if code in OVERRIDE_NEEDS else None,
+            }
+            for code, s in CODES.items()
+        ],
+        "override_reasons": [
+            {"code": r.code, "text": r.text, "applies_to": sorted(r.applies_to)}
+            for r in REASONS.values()
+        ],
     }
     if args.json:
         print_json(vocab)
@@ -270,5 +283,9 @@ def run_vocab(args: argparse.Namespace) -> int:
 
 
 def _vocab_line(item: Mapping[str, Json]) -> str:
-    rest = [", ".join(v) if isinstance(v, list) else str(v) for k, v in item.items() if k != "code"]
+    rest = [
+        ", ".join(v) if isinstance(v, list) else str(v)
+        for k, v in item.items()
+        if k != "code" and v is not None
+    ]
     return f"{item['code']:<32} {' | '.join(rest)}"

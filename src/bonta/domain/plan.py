@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Side
 
 
@@ -34,14 +35,33 @@ class PastTreatment:
 
     `muscles` is what was injected; None when the record does not say (an imported total
     without sites), in which case rules treat it as possibly overlapping on its pathway.
+
+    A record of another indication, outside Bonta's two pathways (spasticity 250 U BOTOX, say),
+    has `pathway=None` and names it in `indication` (free text). It counts toward the
+    cumulative window like any record, and for re-treatment it covers only the `muscles` it
+    names: with none named it covers no muscle (there is no pathway to assume the worst on).
     """
 
     on: date
     product: str
     units: Decimal
-    pathway: Pathway
+    pathway: Pathway | None
     muscles: frozenset[str] | None = None
     source: str = "local"
+    indication: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.pathway is None and not (self.indication and self.indication.strip()):
+            raise InvalidInput("indication", "a record without a pathway must name its indication")
+        if self.pathway is not None and self.indication is not None:
+            raise InvalidInput("indication", "give a pathway or another indication, not both")
+
+    @property
+    def given_for(self) -> str:
+        """What it was given for, in words: the pathway's label or the other indication."""
+        if self.pathway is None:
+            return str(self.indication).strip()
+        return self.pathway.label.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +115,17 @@ class Snapshot:
     @property
     def planned_units(self) -> Decimal:
         return sum((i.units for i in self.plan.injections), Decimal(0))
+
+
+# A technical limit, not a clinical one (README, "Technical limits"): a PREEMPT plan has 31–39
+# points and a cosmetic plan far fewer, so 200 leaves room for any real session while keeping
+# a plan (its rows, its check, its page) small. Every way in — web, API, CLI plan file — checks
+# it through `check_plan_size`.
+MAX_PLAN_POINTS = 200
+
+
+def check_plan_size(points: int, field: str = "injections") -> None:
+    if points > MAX_PLAN_POINTS:
+        raise InvalidInput(
+            field, f"a plan has at most {MAX_PLAN_POINTS} injection points (this one has {points})"
+        )

@@ -1,4 +1,10 @@
-"""BoNT-A products and what their labels say, read from `reference/products.toml`."""
+"""BoNT-A products and what their labels say, read from `reference/products.toml`.
+
+Facts the reference rates [P]/[S] are the plain fields (`retreatment_interval`,
+`reconstitution_window`, `ingredients`); a fact it rates only [W] lives in a `weak_…` field, so
+code that reads the plain field (scheduling, the ledger) never treats a lead as label data. The
+safety engine reads the weak fields to warn, never to block (see `bonta.domain.safety`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ class LabelDose:
     units: Decimal
     sites: int | None
     source: str
+    units_per_site: Decimal | None = None  # None: the reference gives no per-site dose
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +65,14 @@ class Product:
     reconstitution_window: ReconstitutionWindow | None
     cumulative_limit: CumulativeLimit | None
     dilutions: tuple[Dilution, ...]
-    ingredients: frozenset[str]
+    ingredients: frozenset[str]  # excipient names rated [P]/[S]
     source: str
     omitted: str
+    weak_ingredients: frozenset[str] = frozenset()  # names only a [W] source gives
+    formulation_complete: bool = False  # `ingredients` is the label's verified full list
+    formulation_source: str = ""
+    weak_retreatment_interval: Interval | None = None  # a [W] interval: warns, never blocks
+    weak_reconstitution_window: ReconstitutionWindow | None = None  # [W]: warns, never blocks
 
     @property
     def display(self) -> str:
@@ -80,9 +92,13 @@ def _decimal(value: object) -> Decimal:
     return Decimal(str(value))
 
 
+def _window(raw: Mapping[str, Any] | None) -> ReconstitutionWindow | None:
+    return ReconstitutionWindow(int(raw["hours"]), str(raw["source"])) if raw else None
+
+
 def _product(code: str, raw: Mapping[str, Any]) -> Product:
     limit = raw.get("cumulative_limit")
-    window = raw.get("reconstitution_window")
+    formulation = raw.get("formulation", {})
     return Product(
         code=code,
         brand=raw["brand"],
@@ -92,13 +108,17 @@ def _product(code: str, raw: Mapping[str, Any]) -> Product:
         pathways=frozenset(Pathway(p) for p in raw["pathways"]),
         vial_sizes_units=tuple(_decimal(s) for s in raw["vial_sizes_units"]),
         indications={
-            area: LabelDose(area, _decimal(d["units"]), d.get("sites"), d["source"])
+            area: LabelDose(
+                area,
+                _decimal(d["units"]),
+                d.get("sites"),
+                d["source"],
+                _decimal(d["units_per_site"]) if "units_per_site" in d else None,
+            )
             for area, d in raw.get("indications", {}).items()
         },
         retreatment_interval=_interval(raw.get("retreatment_interval")),
-        reconstitution_window=(
-            ReconstitutionWindow(int(window["hours"]), window["source"]) if window else None
-        ),
+        reconstitution_window=_window(raw.get("reconstitution_window")),
         cumulative_limit=(
             CumulativeLimit(
                 _decimal(limit["units"]),
@@ -112,9 +132,14 @@ def _product(code: str, raw: Mapping[str, Any]) -> Product:
             Dilution(_decimal(d["vial_units"]), _decimal(d["diluent_ml"]), d["source"])
             for d in raw.get("dilutions", [])
         ),
-        ingredients=frozenset(raw.get("ingredients", [])),
+        ingredients=frozenset(formulation.get("ingredients", [])),
         source=raw["source"],
         omitted=raw.get("omitted", ""),
+        weak_ingredients=frozenset(formulation.get("weak_ingredients", [])),
+        formulation_complete=bool(formulation.get("complete", False)),
+        formulation_source=str(formulation.get("source", "")),
+        weak_retreatment_interval=_interval(raw.get("weak_retreatment_interval")),
+        weak_reconstitution_window=_window(raw.get("weak_reconstitution_window")),
     )
 
 

@@ -54,12 +54,15 @@ NOT_SOURCE_IDS = frozenset(
     {
         "BLA",  # "BLA 103000", the licence number
         "BOTOX",
+        "ICHD-2",  # the previous edition, named in words
         "ICHD-3",  # the classification, not one of its pages
         "III",  # MIDAS grade
         "IV-A",
         "IV-B",
+        "MOH",  # medication-overuse headache
         "NICE",
         "PREEMPT",
+        "RTP004",  # Daxxify's stabilising peptide, named in its ingredient list
         "SNOMED",
         "TA260",  # "NICE TA260 1.2": the guidance named in words; its source is NICE-TA260-cur
         "UNVERIFIED",

@@ -23,7 +23,15 @@ from typing import Any, TypeVar
 from bonta.domain.anatomy import areas, check_side, get_muscle
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Side
-from bonta.domain.plan import Injection, PastTreatment, PatientState, Plan, Snapshot, VialState
+from bonta.domain.plan import (
+    Injection,
+    PastTreatment,
+    PatientState,
+    Plan,
+    Snapshot,
+    VialState,
+    check_plan_size,
+)
 from bonta.domain.products import get_product
 from bonta.domain.protocols import expand, get_protocol
 from bonta.domain.reference import FACTOR_NOUN, load
@@ -70,8 +78,10 @@ HISTORY_KEYS = {
     "date": True,
     "product": True,
     "units": True,
-    "pathway": True,
+    "pathway": False,  # one of pathway and indication is required
+    "indication": False,
     "area": False,
+    "muscles": False,
     "source": False,
 }
 VIAL_KEYS = {k: True for k in ("lot", "expiry", "size_units", "diluent_ml", "reconstituted_at")}
@@ -190,7 +200,9 @@ def _injections(top: Mapping[str, Any], pathway: Pathway, product: str) -> tuple
         planned.extend(expand(protocol, product, vial=VIAL_KEY))
     if "injections" in top:
         items = _array(top["injections"], "injections")
+        check_plan_size(len(items))
         planned.extend(_injection(item, f"injections[{i}]") for i, item in enumerate(items))
+    check_plan_size(len(planned))
     if not planned:
         field = "injections" if "injections" in top else "protocol"
         raise InvalidInput(
@@ -249,9 +261,17 @@ def _factors(data: object, kind: str) -> frozenset[str]:
 
 def _past_treatment(data: object, field: str) -> PastTreatment:
     item = _object(data, field, HISTORY_KEYS)
-    pathway = _pathway(item["pathway"], f"{field}.pathway")
+    pathway, indication = _given_for(item, field)
     muscles: frozenset[str] | None = None
+    if "area" in item and "muscles" in item:
+        raise InvalidInput(f"{field}.muscles", "give area or muscles, not both")
     if "area" in item:
+        if pathway is None:
+            raise InvalidInput(
+                f"{field}.area",
+                "an area belongs to one of Bonta's pathways; name the muscles of another "
+                "indication with `muscles`",
+            )
         code = _string(item["area"], f"{field}.area")
         area = areas().get(code)
         if area is None:
@@ -263,6 +283,16 @@ def _past_treatment(data: object, field: str) -> PastTreatment:
                 f"{code} is a {area.pathway.value} area; the record's pathway is {pathway.value}",
             )
         muscles = area.muscles
+    elif "muscles" in item:
+        listed = _array(item["muscles"], f"{field}.muscles")
+        if not listed:
+            raise InvalidInput(
+                f"{field}.muscles", "must name at least one muscle (omit it when not known)"
+            )
+        muscles = frozenset(
+            get_muscle(_string(m, f"{field}.muscles[{i}]"), f"{field}.muscles[{i}]").code
+            for i, m in enumerate(listed)
+        )
     elif pathway is Pathway.CHRONIC_MIGRAINE:
         # A migraine session is the PREEMPT paradigm over the whole head and neck area.
         muscles = areas()["chronic_migraine"].muscles
@@ -278,7 +308,25 @@ def _past_treatment(data: object, field: str) -> PastTreatment:
         pathway=pathway,
         muscles=muscles,
         source=source,
+        indication=indication,
     )
+
+
+def _given_for(item: Mapping[str, Any], field: str) -> tuple[Pathway | None, str | None]:
+    """The record's pathway, or the other indication it names (free text): exactly one."""
+    if "pathway" in item and "indication" in item:
+        raise InvalidInput(f"{field}.indication", "give pathway or indication, not both")
+    if "indication" in item:
+        text = _string(item["indication"], f"{field}.indication").strip()
+        if not text:
+            raise InvalidInput(f"{field}.indication", "must not be empty")
+        return None, text
+    if "pathway" not in item:
+        raise InvalidInput(
+            f"{field}.pathway",
+            "is required (or `indication` for a record outside Bonta's pathways)",
+        )
+    return _pathway(item["pathway"], f"{field}.pathway"), None
 
 
 def _vial(data: object, product: str) -> VialState:

@@ -50,6 +50,7 @@ VERDICT_TEXT = {
     "continue": "continue treatment",
     "stop_inadequate_response": "stopping rule met: inadequate response",
     "stop_episodic": "stopping rule met: changed to episodic migraine",
+    "review_not_evaluable": "review: a stopping rule is not evaluable from the diary",
     "not_yet_evaluable": "not yet evaluable",
 }
 
@@ -257,6 +258,7 @@ def _nice(summary: Mapping[str, Any]) -> list[Flowable]:
         *_reasons(ini["reasons"]),
         _p(f"<b>Continuation (TA260 1.2): {_e(VERDICT_TEXT[cont['verdict']])}</b>"),
         *_reasons(cont["reasons"]),
+        *_reasons(cont["review"]),
     ]
 
 
@@ -293,9 +295,17 @@ def _overuse(letter: MigraineLetter) -> list[Flowable]:
     else:
         said = "yes" if s.managed else "no"
         managed = f"{said}, stated on {s.recorded_on.isoformat()} by {s.by}"
+    several = mo["multiple_classes"]
+    readings = "; ".join(
+        f"≥{r['days_per_month']} days: {JUDGEMENT_TEXT[r['status']]}" for r in several["readings"]
+    )
     return [
         _p("Medication overuse", "h2"),
         _p(f"Diary (ICHD-3 8.2, four latest complete periods): {_e(diary)}."),
+        _p(
+            f"Several classes (ICHD-3 {several['code']}, threshold unverified, for the clinician "
+            f"to judge): {'possible' if several['possible'] else 'not indicated'} ({_e(readings)})."
+        ),
         _p(f"Appropriately managed (NICE TA260 1.1, clinician's statement): {_e(managed)}."),
     ]
 

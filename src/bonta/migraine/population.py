@@ -18,9 +18,12 @@ this module re-states them over columns:
 - **judgements** (`bonta.domain.headache.judgement`): met / not met / not evaluable from a count
   and its missing days, encoded 2 / 0 / 1 so that "all met" is the minimum;
 - **rules**: ICHD-3 1.3 chronic migraine over periods -4 … -1; NICE TA260 1.1's chronic
-  migraine over the baseline; ICHD-3 8.2 overuse per class and the 8.2.7 pattern over the four
-  latest complete periods; TA260 1.2 inadequate response (cycle 2 against the baseline, exact
-  integer arithmetic — no floats near 30 %) and episodic (three latest complete periods).
+  migraine over the baseline; ICHD-3 8.2 overuse per class over the four latest complete periods
+  (8.2.6, several classes, is only a possibility on the chart; 8.2.7 never applies to a
+  diary); TA260 1.2 inadequate response (cycle 2 against the baseline, exact integer
+  arithmetic — no floats near 30 %) and episodic (the latest complete periods since the first
+  injection: 3 months are 3 to 4 periods). A period stands for a month of 28 to 31 days and a
+  rule is decided only if it holds for every length (`bonta.domain.headache.periods`).
   Thresholds come from the same reference functions the domain reads.
 
 How it is computed (the decision)
@@ -49,6 +52,8 @@ the true one; with no missing day the two ends are equal and print as one number
 
 Due for a NICE review means a TA260 1.2 stopping rule is met on `as_of` (verdict
 ``stop_inadequate_response`` or ``stop_episodic``): a clinician must decide whether to stop.
+``review_not_evaluable`` (a stopping rule is due but missing diary days leave it undecided, so
+never "continue") is counted among the verdicts, not listed as due.
 Responder rates per cycle count complete cycles only: the rate is responders / (responders +
 non-responders), and cycles whose missing diary days leave the answer open are reported beside
 it as not evaluable, never guessed. The 50 % threshold is a reporting convention
@@ -78,7 +83,13 @@ from bonta.domain.headache.ichd import (
 from bonta.domain.headache.judgement import Judgement
 from bonta.domain.headache.nice import Verdict
 from bonta.domain.headache.outcomes import responder_thresholds
-from bonta.domain.headache.periods import cycle_days, cycle_window_days, period_days
+from bonta.domain.headache.periods import (
+    cycle_days,
+    cycle_window_days,
+    month_days,
+    period_days,
+    periods_for_months,
+)
 from bonta.domain.reference import load
 from bonta.migraine.models import MEDICATION_BITS
 from bonta.migraine.store import (
@@ -105,6 +116,7 @@ VERDICTS = (
     Verdict.CONTINUE,
     Verdict.STOP_INADEQUATE_RESPONSE,
     Verdict.STOP_EPISODIC,
+    Verdict.REVIEW_NOT_EVALUABLE,
 )
 REVIEW_VERDICTS = (Verdict.STOP_INADEQUATE_RESPONSE, Verdict.STOP_EPISODIC)
 
@@ -200,7 +212,8 @@ def indicators() -> dict[str, int]:
     """Indicator name → the class bits that make a day count for it (any of them).
 
     Only what a rule of the report reads: recorded, headache and migraine days, and medication
-    days per overuse rule and per class of the multiple-class rule (ICHD-3 8.2).
+    days per overuse rule (ICHD-3 8.2, one class each). 8.2.6, several classes, is a possibility
+    for the clinician on the chart (`diary_ichd.multiple_class_possibility`), not in the report.
     """
     found = {"recorded": RECORDED, "headache": HEADACHE, "migraine": MIGRAINE}
     for rule in overuse_rules():
@@ -208,9 +221,6 @@ def indicators() -> dict[str, int]:
         for cls in rule.classes:
             mask |= _class_bit(cls)
         found[f"overuse:{rule.name}"] = mask
-        if len(rule.classes) > 1:
-            for cls in rule.classes:
-                found[f"class:{cls.value}"] = _class_bit(cls)
     return found
 
 
@@ -254,17 +264,19 @@ def count_windows(columns: Columns, pkey: Ints, start: Ints, end: Ints, last: in
 
 
 def at_least(count: Ints, missing: Ints, threshold: int) -> Ints:
-    """`bonta.domain.headache.judgement.at_least` over arrays."""
+    """`bonta.domain.headache.periods.at_least_a_month` over arrays (months of 28–31 days)."""
+    shortest, longest = month_days()
+    window = period_days()
     return np.where(
-        count >= threshold, MET, np.where(count + missing < threshold, NOT_MET, NOT_EVALUABLE)
+        count * shortest >= threshold * window,
+        MET,
+        np.where((count + missing) * longest < threshold * window, NOT_MET, NOT_EVALUABLE),
     )
 
 
 def fewer_than(count: Ints, missing: Ints, threshold: int) -> Ints:
-    """`bonta.domain.headache.judgement.fewer_than` over arrays."""
-    return np.where(
-        count + missing < threshold, MET, np.where(count >= threshold, NOT_MET, NOT_EVALUABLE)
-    )
+    """`bonta.domain.headache.periods.fewer_than_a_month` over arrays."""
+    return _invert(at_least(count, missing, threshold))
 
 
 def reaches(
@@ -283,10 +295,10 @@ def reaches(
     (`bonta.domain.headache.outcomes.headache_day_reduction`; the 28s cancel).
     """
     keep = 100 - percent
-    undefined = (base_days + base_missing) == 0  # a reduction from zero headache days
-    lowest_reaches = (base_days > 0) & (
-        100 * (days + missing) * base_len <= keep * base_days * length
-    )
+    # A baseline that may have had no headache day (missing days all headache-free) leaves the
+    # reduction undefined in that completion: not evaluable (`diary_outcomes.reduction_reaches`).
+    undefined = base_days == 0
+    lowest_reaches = 100 * (days + missing) * base_len <= keep * base_days * length
     highest_below = 100 * days * base_len > keep * (base_days + base_missing) * length
     return np.where(
         undefined,
@@ -592,13 +604,6 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
     for r, rule in enumerate(rules):
         taken = per_period(f"overuse:{rule.name}")[:, recent_part]
         month_j = at_least(taken, recent_missing, rule.days_per_month)
-        if len(rule.classes) > 1:  # 8.2.7: at least two of the classes recorded
-            seen = sum(
-                (per_period(f"class:{c.value}")[:, recent_part] > 0).astype(np.int64)
-                for c in rule.classes
-            )
-            two = np.where(seen >= 2, MET, np.where(recent_missing == 0, NOT_MET, NOT_EVALUABLE))
-            month_j = np.minimum(month_j, two)
         overuse[:, r] = month_j.min(axis=1)
     criterion_a = at_least(
         headache[:, recent_part], recent_missing, int(mo_ref["headache_days_per_month"])
@@ -633,20 +638,43 @@ def compute_report(columns: Columns, as_of: date, patient_ids: tuple[str, ...]) 
         base_days, base_missing, base_len, cycle_headache, cyc.missing, cycle_days_len, below
     )
     inadequate[ipk[judged_cycle]] = _invert(adequate[judged_cycle])
+    response_due = np.zeros(n, dtype=bool)  # cycle 2 complete (`nice._judge_response`)
+    response_due[ipk[judged_cycle]] = True
+    # Episodic (`nice._judge_episodic`): 3 months are 3 to 4 periods (months of 28–31 days);
+    # met when the latest 4 on-treatment periods all are, not met when one of the latest 3
+    # is not (`diary_judgement.over_months`).
     epi = nice["episodic"]
-    epi_months = int(epi["consecutive_months"])
-    epi_part = slice(width - epi_months, width)
-    episodic = fewer_than(
+    fewest, most = periods_for_months(int(epi["consecutive_months"]))
+    assert most <= mo_months  # the recent periods counted above hold them
+    epi_part = slice(width - most, width)
+    on_treatment = (last_complete[:, None] + recent[None, -most:]) >= 0
+    month_epi = fewer_than(
         headache[:, epi_part], missing[:, epi_part], int(epi["headache_days_per_month_below"])
-    ).min(axis=1)
-    episodic = np.where(last_complete - epi_months + 1 < 0, NOT_EVALUABLE, episodic)
+    )
+    not_met = (month_epi[:, most - fewest :] == NOT_MET).any(axis=1)
+    all_met = (on_treatment & (month_epi == MET)).all(axis=1)
+    episodic = np.where(not_met, NOT_MET, np.where(all_met, MET, NOT_EVALUABLE))
+    episodic_due = last_complete - fewest + 1 >= 0
+    episodic = np.where(episodic_due, episodic, NOT_EVALUABLE)
+    episodic_gap = (on_treatment & (month_epi == NOT_EVALUABLE)).any(axis=1)
+    # A rule that is due but undecided asks for a review, never "continue" (`nice` verdict).
+    review = ((inadequate == NOT_EVALUABLE) & response_due) | (
+        (episodic == NOT_EVALUABLE) & episodic_due & episodic_gap
+    )
     verdict = np.select(
-        [~treated, inadequate == MET, episodic == MET, inadequate == NOT_MET],
+        [
+            ~treated,
+            inadequate == MET,
+            episodic == MET,
+            (inadequate == NOT_MET) & (episodic == NOT_MET),
+            review,
+        ],
         [
             VERDICTS.index(Verdict.NOT_YET_EVALUABLE),
             VERDICTS.index(Verdict.STOP_INADEQUATE_RESPONSE),
             VERDICTS.index(Verdict.STOP_EPISODIC),
             VERDICTS.index(Verdict.CONTINUE),
+            VERDICTS.index(Verdict.REVIEW_NOT_EVALUABLE),
         ],
         default=VERDICTS.index(Verdict.NOT_YET_EVALUABLE),
     ).astype(np.int64)

@@ -78,6 +78,26 @@ def test_no_headache_day_at_baseline_makes_a_reduction_undefined() -> None:
     assert reduction.reaches(30) is Judgement.NOT_EVALUABLE
 
 
+def test_a_baseline_that_may_have_had_no_headache_day_decides_nothing() -> None:
+    # Issue 10, finding 1 (the property test's counter-example): 27 headache-free baseline
+    # days and one missing. Filled as a headache day the reduction is far below 30 %; filled
+    # as headache-free the baseline has none and a reduction is undefined (as for the complete
+    # diary). No answer holds for both, so the 30 % rule (clinical-reference §5) is open.
+    reduction = headache_day_reduction(baseline(0, recorded=27), counts(20))
+    assert reduction.lowest_percent is None
+    assert reduction.highest_percent == -1900  # 100 × (1 − 20 / 1): far below 30 %
+    assert reduction.reaches(30) is Judgement.NOT_EVALUABLE
+    assert reduction.reaches(50) is Judgement.NOT_EVALUABLE
+
+
+def test_one_recorded_baseline_headache_day_decides_again() -> None:
+    # 1 headache day of 27 recorded (baseline 1–2 per 28 days) against 20: every completion
+    # gives a reduction far below 30 % (at best 100 × (1 − 20/2) = −900 %).
+    reduction = headache_day_reduction(baseline(1, recorded=27), counts(20))
+    assert reduction.highest_percent == -900
+    assert reduction.reaches(30) is Judgement.NOT_MET
+
+
 def test_a_display_never_rounds_up_to_a_threshold() -> None:
     assert percent_for_display(Fraction(2999, 100)) == Decimal("29.9")
     assert percent_for_display(Fraction(30)) == Decimal("30.0")

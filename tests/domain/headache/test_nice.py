@@ -60,10 +60,18 @@ def test_a_patient_meeting_every_criterion_is_eligible() -> None:
     )
 
 
-def test_14_headache_days_are_not_chronic_migraine_by_nice() -> None:
-    found = initiation(14, 8)
+def test_13_headache_days_are_not_chronic_migraine_by_nice() -> None:
+    found = initiation(13, 8)  # at most 13 × 31 / 28 = 14.4 a month
     assert not found.eligible
     assert found.chronic_migraine is Judgement.NOT_MET
+
+
+def test_14_headache_days_in_28_never_make_a_patient_eligible() -> None:
+    # Issue 10, finding 4: 14 in 28 days is 14 to 15.5 a month; starting is never decided on
+    # the reading that favours it, so NICE's ≥15 (clinical-reference §5) is not evaluable.
+    found = initiation(14, 8)
+    assert not found.eligible
+    assert found.chronic_migraine is Judgement.NOT_EVALUABLE
 
 
 def test_7_migraine_days_are_not_chronic_migraine_by_nice() -> None:
@@ -182,11 +190,40 @@ def test_59_headache_days_against_a_baseline_of_28_is_29_8_percent() -> None:
     assert "reduction 29.7%" in found.reasons[0]  # rounded down: never shown as 30
 
 
-def test_three_consecutive_months_under_15_headache_days_stop_as_episodic() -> None:
-    found = verdict_of(course((20, 10), 14, 14, 14), inject(0))
+def test_four_periods_of_13_headache_days_stop_as_episodic() -> None:
+    # <15 a month even as 31-day months (13 × 31 / 28 = 14.4), over 4 periods (112 days ≥ the
+    # 92 of any 3 calendar months): the episodic stop holds whatever the month length.
+    found = verdict_of(course((20, 10), 13, 13, 13, 13), inject(0))
     assert found.verdict is Verdict.STOP_EPISODIC
     assert found.episodic is Judgement.MET
-    assert [p.counts.headache_days for p in found.episodic_periods] == [14, 14, 14]
+    assert [p.counts.headache_days for p in found.episodic_periods] == [13, 13, 13, 13]
+
+
+def test_three_periods_of_13_are_84_days_shorter_than_three_calendar_months() -> None:
+    found = verdict_of(course((20, 10), 13, 13, 13), inject(0))
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.NOT_YET_EVALUABLE  # wait a period; nothing is missing
+    assert found.review == ()
+
+
+def test_four_periods_of_14_headache_days_do_not_stop_but_ask_for_review() -> None:
+    # 14 in 28 days is 14 to 15.5 a month: stopping is never decided on the 28-day reading.
+    found = verdict_of(course((20, 10), 14, 14, 14, 14), inject(0))
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
+    assert len(found.review) == 1
+    assert (
+        "period 4 (2025-03-31 to 2025-04-27): 0 of 28 days missing, 14 headache days"
+        in (found.review[0])
+    )
+
+
+def test_15_headache_days_in_the_oldest_of_four_periods_wait_for_the_next() -> None:
+    # 3 episodic periods (84 days) after a 15: episodic by 28-day months, not yet by 31-day
+    # ones, so neither a stop nor a "no".
+    found = verdict_of(course((20, 10), 15, 13, 13, 13), inject(0))
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.NOT_YET_EVALUABLE
 
 
 def test_15_headache_days_in_one_of_the_three_months_is_not_episodic() -> None:
@@ -201,21 +238,89 @@ def test_two_months_under_15_are_not_yet_three() -> None:
     assert "2 complete 28-day period(s) since the first injection" in found.reasons[-1]
 
 
-def test_missing_days_that_could_make_a_15th_headache_day_leave_episodic_undecided() -> None:
-    days = course((20, 10), 14, 14, 14)
-    gappy = without(days, days_after(D, 28 * 3 - 1))  # a headache-free day of period 3
-    found = verdict_of(gappy, inject(0), as_of=days_after(D, 28 * 3 - 1))
+def test_a_missing_day_that_could_make_13_into_14_leaves_episodic_undecided() -> None:
+    days = course((20, 10), 13, 13, 13, 13)
+    gappy = without(days, days_after(D, 28 * 4 - 1))  # a headache-free day of period 4
+    found = verdict_of(gappy, inject(0), as_of=days_after(D, 28 * 4 - 1))
     assert found.episodic is Judgement.NOT_EVALUABLE
-    assert found.verdict is Verdict.NOT_YET_EVALUABLE
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE  # the rule is due, the diary is short
+    assert found.review == (
+        "episodic (NICE TA260 1.2): review these periods, either side of <15 headache days a "
+        "month (missing days, or a month of 28 to 31 days): "
+        "period 4 (2025-03-31 to 2025-04-27): 1 of 28 days missing, 13 headache days",
+    )
 
 
-def test_missing_days_either_side_of_30_percent_are_not_yet_evaluable() -> None:
+def test_missing_days_either_side_of_30_percent_are_for_review() -> None:
     days = course((20, 10), 16, 16, 16, 14, 14, 14, 16, 16, 16)
     cycle_2_free_days = [days_after(D, 28 * k + 27) for k in (3, 4, 5)]
     found = verdict_of(without(days, *cycle_2_free_days), inject(0, 12, 24))
     assert found.inadequate_response is Judgement.NOT_EVALUABLE
-    assert found.verdict is Verdict.NOT_YET_EVALUABLE
+    assert found.episodic is Judgement.NOT_MET
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
     assert "either side of 30%" in found.reasons[0]
+    assert found.review == (
+        "response (NICE TA260 1.2): review the missing diary days: "
+        "cycle 2 (2025-03-31 to 2025-06-22): 3 of 84 days missing",
+    )
+
+
+# Issue 10, finding 2: no "continue" while a stopping rule is not evaluable.
+
+
+def test_an_adequate_response_with_no_diary_in_the_latest_period_is_for_review() -> None:
+    # Cycle 2 (periods 4–6): 42 headache days = 30 % fewer than 20 per 28 (adequate); period 7
+    # has no diary, so "<15 headache days for 3 consecutive months" (clinical-reference §5)
+    # could be true or false: not "continue".
+    days = course((20, 10), 16, 16, 16, 16, 13, 13)
+    as_of = days_after(D, 28 * 7 - 1)  # period 7 complete, none of it recorded
+    found = verdict_of(days, inject(0, 12), as_of=as_of)
+    assert found.inadequate_response is Judgement.NOT_MET
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
+    assert found.review == (
+        "episodic (NICE TA260 1.2): review these periods, either side of <15 headache days a "
+        "month (missing days, or a month of 28 to 31 days): "
+        "period 7 (2025-06-23 to 2025-07-20): 28 of 28 days missing, 0 headache days",
+    )
+
+
+def test_the_same_period_recorded_with_15_headache_days_continues() -> None:
+    days = course((20, 10), 16, 16, 16, 14, 14, 14, 15)
+    found = verdict_of(days, inject(0, 12))
+    assert found.episodic is Judgement.NOT_MET
+    assert found.verdict is Verdict.CONTINUE
+    assert found.review == ()
+
+
+def test_an_adequate_response_before_three_periods_are_complete_is_not_yet_evaluable() -> None:
+    # An early second and third injection: cycle 2 is complete before the third 28-day period
+    # ends, so the episodic rule is not yet due — neither "continue" nor "review".
+    days = course((20, 10), 10, 10)
+    found = verdict_of(days, [D, days_after(D, 14), days_after(D, 28)], as_of=days_after(D, 55))
+    assert found.inadequate_response is Judgement.NOT_MET
+    assert found.episodic is Judgement.NOT_EVALUABLE
+    assert found.verdict is Verdict.NOT_YET_EVALUABLE
+    assert found.review == ()
+
+
+def test_a_missing_baseline_day_of_a_headache_free_baseline_is_for_review() -> None:
+    days = without(course((0, 0), 20, 20, 20, 20, 20, 20), BASELINE_START)
+    found = verdict_of(days, inject(0, 12))
+    assert found.verdict is Verdict.REVIEW_NOT_EVALUABLE
+    assert found.review == (
+        "response (NICE TA260 1.2): review the missing baseline days: baseline "
+        "(2024-12-09 to 2025-01-05): 1 of 28 days missing; recorded, they would decide "
+        "whether the baseline had any headache day",
+    )
+
+
+def test_a_stop_needs_no_review_of_the_other_rule() -> None:
+    days = course((20, 10), 16, 16, 16, 16, 14, 14)  # cycle 2: 44 days, 26.6 %
+    found = verdict_of(days, inject(0, 12), as_of=days_after(D, 28 * 7 - 1))
+    assert found.episodic is Judgement.NOT_EVALUABLE  # period 7 not recorded
+    assert found.verdict is Verdict.STOP_INADEQUATE_RESPONSE
+    assert found.review == ()
 
 
 def test_an_inadequate_response_outranks_the_episodic_rule() -> None:
@@ -231,3 +336,14 @@ def test_no_baseline_headache_day_makes_the_response_not_evaluable() -> None:
     found = verdict_of(days, inject(0, 12))
     assert found.inadequate_response is Judgement.NOT_EVALUABLE
     assert "the baseline has no headache day" in found.reasons[0]
+
+
+def test_a_sparser_zero_baseline_does_not_stop_what_the_complete_one_leaves_open() -> None:
+    # Issue 10, finding 1: the complete zero-headache baseline leaves the 30 % rule open
+    # (a reduction from zero is undefined); dropping one baseline day must not make it "met".
+    days = course((0, 0), 20, 20, 20, 20, 20, 20)
+    full = verdict_of(days, inject(0, 12))
+    sparse = verdict_of(without(days, BASELINE_START), inject(0, 12))
+    assert full.inadequate_response is Judgement.NOT_EVALUABLE
+    assert sparse.inadequate_response is Judgement.NOT_EVALUABLE
+    assert sparse.verdict is not Verdict.STOP_INADEQUATE_RESPONSE

@@ -22,14 +22,38 @@ Continuation (TA260 1.2), judged on `as_of`:
   complete. The whole cycle, not only weeks 9–12, so that end-of-cycle wearing-off (shown in
   the cycle windows) is not mistaken for non-response. NICE does not say which month; this is
   our reading.
-- **episodic**: fewer than 15 headache days per month for 3 consecutive months — the three
+- **episodic**: fewer than 15 headache days per month for 3 consecutive months, over the
   latest complete 28-day periods since the first injection.
 
-Verdict: `stop_inadequate_response` when the response rule is met; else `stop_episodic` when
-the episodic rule is met; else `continue` when the response after cycle 2 is adequate; else
-`not_yet_evaluable`, with the reason (fewer than 2 cycles, missing diary days that could put a
-number on either side of its threshold, no baseline headache day). Missing days are judged
-with bounds (`bonta.domain.headache.judgement`), never as headache-free.
+Months over 28-day periods (issue 10, finding 4; as in `bonta.domain.headache.ichd`): a period
+stands for a calendar month of 28 to 31 days and a rule is decided only if it holds for every
+month length. The safe direction differs by rule and the reading keeps each one safe:
+
+- *starting* (1.1, ≥15 headache days of which ≥8 migraine): met only with ≥15 and ≥8 in the
+  28 days — the reading least favourable to starting; 14 days in 28 (up to 15.5 a 31-day
+  month) is not evaluable, never "met".
+- *stopping* as episodic (1.2, fewer than 15 a month for 3 months): each month is met only if
+  even a 31-day month stays under 15 (13 days or fewer in 28, since 14 × 31 / 28 = 15.5), and
+  3 months are only sure after **four** periods (3 periods are 84 days, shorter than any three
+  calendar months; 4 are 112 ≥ 93). It is not met as soon as one of the latest three periods
+  has ≥15 (not episodic whatever the month length). Stopping is never decided on a reading
+  that favours stopping.
+- *stopping* for inadequate response compares two rates per 28 days: the month length cancels.
+
+Verdict (a stop holds for every completion of the missing days; so must a "continue"):
+
+- `stop_inadequate_response` when the response rule is met; else `stop_episodic` when the
+  episodic rule is met;
+- `continue` only when **both** stopping rules are decided *not met*: never while one of them
+  is not evaluable (issue 10, finding 2);
+- `review_not_evaluable` when a stopping rule is due but the diary cannot decide it (missing
+  diary days that could put a number on either side of its threshold, a baseline that may have
+  had no headache day): `review` says, per rule, what must be reviewed and which data is
+  missing;
+- `not_yet_evaluable` otherwise: a rule is not yet due (no injection, fewer than 2 complete
+  cycles, too few complete periods since the first injection).
+
+Missing days are judged with bounds (`bonta.domain.headache.judgement`), never as headache-free.
 """
 
 from __future__ import annotations
@@ -42,7 +66,7 @@ from typing import Any
 
 from bonta.domain.errors import InvalidInput
 from bonta.domain.headache.ichd import describe_period
-from bonta.domain.headache.judgement import Judgement, all_met, at_least, fewer_than
+from bonta.domain.headache.judgement import Judgement, all_met, invert, over_months
 from bonta.domain.headache.outcomes import (
     Reduction,
     headache_day_reduction,
@@ -50,12 +74,16 @@ from bonta.domain.headache.outcomes import (
 )
 from bonta.domain.headache.periods import (
     Cycle,
+    DayCounts,
     Diary,
     Period,
+    at_least_a_month,
     consecutive_periods,
     cycles,
+    fewer_than_a_month,
     last_complete_index,
     period,
+    periods_for_months,
 )
 from bonta.domain.reference import load
 
@@ -69,7 +97,8 @@ class Verdict(StrEnum):
     CONTINUE = "continue"
     STOP_INADEQUATE_RESPONSE = "stop_inadequate_response"
     STOP_EPISODIC = "stop_episodic"
-    NOT_YET_EVALUABLE = "not_yet_evaluable"
+    REVIEW_NOT_EVALUABLE = "review_not_evaluable"  # a rule is due, the diary cannot decide it
+    NOT_YET_EVALUABLE = "not_yet_evaluable"  # a rule is not yet due
 
 
 def baseline_period(diary: Diary) -> Period:
@@ -127,8 +156,8 @@ def nice_chronic_migraine(baseline: Period) -> Judgement:
     c = baseline.counts
     return all_met(
         (
-            at_least(c.headache_days, c.days_missing, int(rule["headache_days_per_month"])),
-            at_least(c.migraine_days, c.days_missing, int(rule["migraine_days_per_month"])),
+            at_least_a_month(c.headache_days, c.days_missing, int(rule["headache_days_per_month"])),
+            at_least_a_month(c.migraine_days, c.days_missing, int(rule["migraine_days_per_month"])),
         )
     )
 
@@ -220,27 +249,29 @@ class Continuation:
     episodic_periods: tuple[Period, ...]
     episodic: Judgement  # met: stop
     source: str
+    # Per stopping rule that is due but not evaluable: what to review, which data is missing.
+    review: tuple[str, ...] = ()
 
 
 def inadequate_response(reduction: Reduction) -> Judgement:
     """TA260 1.2: less than a 30 % reduction in headache days per month."""
     below = int(_rules()["inadequate_response"]["reduction_percent_below"])
-    reached = reduction.reaches(below)
-    return {
-        Judgement.MET: Judgement.NOT_MET,
-        Judgement.NOT_MET: Judgement.MET,
-        Judgement.NOT_EVALUABLE: Judgement.NOT_EVALUABLE,
-    }[reached]
+    return invert(reduction.reaches(below))
 
 
 def episodic_month(p: Period) -> Judgement:
-    """TA260 1.2: fewer than 15 headache days in the month."""
+    """TA260 1.2: fewer than 15 headache days in the month, whatever its length (28–31 days)."""
     below = int(_rules()["episodic"]["headache_days_per_month_below"])
-    return fewer_than(p.counts.headache_days, p.counts.days_missing, below)
+    return fewer_than_a_month(p.counts.headache_days, p.counts.days_missing, below)
+
+
+def _missing_text(label: str, c: DayCounts) -> str:
+    span = f"{c.start.isoformat()} to {c.end.isoformat()}"
+    return f"{label} ({span}): {c.days_missing} of {c.days_in_window} days missing"
 
 
 def _judge_response(
-    diary: Diary, baseline: Period, reasons: list[str]
+    diary: Diary, baseline: Period, reasons: list[str], review: list[str]
 ) -> tuple[Cycle | None, Reduction | None, Judgement]:
     rule = _rules()["inadequate_response"]
     after = int(rule["after_cycles"])  # TA260 1.2: after 2 treatment cycles
@@ -271,8 +302,31 @@ def _judge_response(
     )
     if reduction.highest_percent is None:
         state = "not evaluable: the baseline has no headache day, a reduction is undefined"
+        review.append(
+            f"response (NICE TA260 1.2): review the baseline: {describe_period(baseline)} has "
+            "no headache day recorded, so a reduction from it is undefined"
+            + ("" if b.days_missing == 0 else f"; {_missing_text('baseline', b)}")
+        )
+    elif reduction.lowest_percent is None:
+        state = (
+            "not evaluable: missing baseline days leave it possibly without a headache day, "
+            "a reduction from zero is undefined"
+        )
+        review.append(
+            "response (NICE TA260 1.2): review the missing baseline days: "
+            f"{_missing_text('baseline', b)}; recorded, they would decide whether the baseline "
+            "had any headache day"
+        )
     elif judgement is Judgement.NOT_EVALUABLE:
-        state = "not evaluable: missing diary days could put the reduction either side of 30%"
+        state = f"not evaluable: missing diary days could put the reduction either side of {below}%"
+        missing = [
+            _missing_text(label, counts)
+            for label, counts in (("baseline", b), (f"cycle {after}", c))
+            if counts.days_missing
+        ]
+        review.append(
+            "response (NICE TA260 1.2): review the missing diary days: " + "; ".join(missing)
+        )
     elif judgement is Judgement.MET:
         state = f"inadequate (<{below}%): stop"
     else:
@@ -281,20 +335,24 @@ def _judge_response(
     return cycle, reduction, judgement
 
 
-def _judge_episodic(diary: Diary, reasons: list[str]) -> tuple[tuple[Period, ...], Judgement]:
+def _judge_episodic(
+    diary: Diary, reasons: list[str], review: list[str]
+) -> tuple[tuple[Period, ...], Judgement]:
     rule = _rules()["episodic"]
     months = int(rule["consecutive_months"])  # TA260 1.2: 3 consecutive months
     below = int(rule["headache_days_per_month_below"])
+    fewest, most = periods_for_months(months)  # 3 or 4 periods: months of 28 or 31 days
     last = last_complete_index(diary)
-    if last - months + 1 < 0:
+    if last - fewest + 1 < 0:
         reasons.append(
             f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
             f"consecutive months): not yet evaluable: {max(last + 1, 0)} complete 28-day "
             "period(s) since the first injection"
         )
         return (), Judgement.NOT_EVALUABLE
-    judged = consecutive_periods(diary, last, months)
-    judgement = all_met(episodic_month(p) for p in judged)
+    judged = consecutive_periods(diary, last, min(most, last + 1))  # on treatment only
+    per_period = [episodic_month(p) for p in judged]
+    judgement = over_months(per_period, fewest, most)
     counts = "; ".join(
         f"{describe_period(p)} {p.counts.headache_days} headache days in "
         f"{p.counts.days_recorded} of {p.counts.days_in_window} days recorded"
@@ -302,8 +360,20 @@ def _judge_episodic(diary: Diary, reasons: list[str]) -> tuple[tuple[Period, ...
     )
     reasons.append(
         f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
-        f"consecutive months): {counts}: {judgement.value}"
+        f"consecutive months; a month is 28 to 31 days, so {months} months are {fewest} to "
+        f"{most} periods and each period must stay under {below} even as a 31-day month): "
+        f"{counts}: {judgement.value}"
     )
+    undecided = [
+        f"{_missing_text(p.label, p.counts)}, {p.counts.headache_days} headache days"
+        for p, j in zip(judged, per_period, strict=True)
+        if j is Judgement.NOT_EVALUABLE
+    ]
+    if judgement is Judgement.NOT_EVALUABLE and undecided:
+        review.append(
+            f"episodic (NICE TA260 1.2): review these periods, either side of <{below} headache "
+            "days a month (missing days, or a month of 28 to 31 days): " + "; ".join(undecided)
+        )
     return judged, judgement
 
 
@@ -323,17 +393,22 @@ def nice_continuation(diary: Diary) -> Continuation:
             source=source,
         )
     reasons: list[str] = []
+    review: list[str] = []
     baseline = baseline_period(diary)
-    cycle, reduction, inadequate = _judge_response(diary, baseline, reasons)
-    episodic_periods, episodic = _judge_episodic(diary, reasons)
+    cycle, reduction, inadequate = _judge_response(diary, baseline, reasons, review)
+    episodic_periods, episodic = _judge_episodic(diary, reasons, review)
     if inadequate is Judgement.MET:
         verdict = Verdict.STOP_INADEQUATE_RESPONSE
     elif episodic is Judgement.MET:
         verdict = Verdict.STOP_EPISODIC
-    elif inadequate is Judgement.NOT_MET:
+    elif inadequate is Judgement.NOT_MET and episodic is Judgement.NOT_MET:
         verdict = Verdict.CONTINUE
+    elif review:
+        verdict = Verdict.REVIEW_NOT_EVALUABLE
     else:
         verdict = Verdict.NOT_YET_EVALUABLE
+    if verdict in (Verdict.STOP_INADEQUATE_RESPONSE, Verdict.STOP_EPISODIC):
+        review = []  # a stop is decided whatever the other rule says
     return Continuation(
         verdict=verdict,
         reasons=tuple(reasons),
@@ -344,6 +419,7 @@ def nice_continuation(diary: Diary) -> Continuation:
         episodic_periods=episodic_periods,
         episodic=episodic,
         source=source,
+        review=tuple(review),
     )
 
 

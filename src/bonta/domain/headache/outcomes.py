@@ -5,7 +5,9 @@ The reduction of a window against the baseline period is
 (`DayCounts.per_28_days`). Missing days widen it into a range: the lowest reduction assumes every
 missing day of the later window was a headache day and none of the baseline's, the highest the
 opposite. Responder status at a threshold is met only when the lowest reduction reaches it,
-not met only when the highest cannot (`bonta.domain.headache.judgement`). Exact rational
+not met only when the highest cannot (`bonta.domain.headache.judgement`), and neither when a
+completion of the missing baseline days could leave the baseline with no headache day (a
+reduction from zero is undefined, so no answer holds for every completion). Exact rational
 arithmetic: 29.9 % is below 30 %, with no float rounding in between.
 
 Thresholds: 30 % is NICE TA260 1.2 (clinical-reference §5). 50 % is asked for by issue 4 as a
@@ -72,8 +74,14 @@ class Reduction:
 def reduction_reaches(
     lowest: Fraction | None, highest: Fraction | None, threshold: Fraction
 ) -> Judgement:
-    """Compare a reduction range with a threshold: at least `threshold` percent?"""
-    if highest is None:
+    """Compare a reduction range with a threshold: at least `threshold` percent?
+
+    Decided only if the answer holds for every completion of the missing days. When the
+    baseline may have had no headache day (`lowest` is None), one completion leaves the
+    reduction undefined, so neither answer holds for all of them: not evaluable — a sparser
+    baseline never decides what the complete one leaves open (issue 10, finding 1).
+    """
+    if lowest is None or highest is None:
         return Judgement.NOT_EVALUABLE
     if lowest is not None and lowest >= threshold:
         return Judgement.MET

@@ -42,12 +42,47 @@ from bonta.domain.headache.days import (
     is_headache_day_of_4_hours,
     is_migraine_day,
 )
+from bonta.domain.headache.judgement import Judgement, at_least_per_month, fewer_than_per_month
 from bonta.domain.reference import load
 
 
 @cache
 def period_days() -> int:
     return int(load("headache")["period"]["days"])  # issue 4: 28-day periods (PREEMPT)
+
+
+@cache
+def month_days() -> tuple[int, int]:
+    """Shortest and longest calendar month in days (28, 31): a month's length is unknown."""
+    month = load("headache")["month"]
+    return int(month["shortest_days"]), int(month["longest_days"])
+
+
+def at_least_a_month(count: int, missing: int, threshold: int) -> Judgement:
+    """A 28-day period's count judged against a "≥ threshold per month" rule."""
+    return at_least_per_month(count, missing, threshold, period_days(), month_days())
+
+
+def fewer_than_a_month(count: int, missing: int, threshold: int) -> Judgement:
+    """A 28-day period's count judged against a "fewer than threshold per month" rule."""
+    return fewer_than_per_month(count, missing, threshold, period_days(), month_days())
+
+
+def periods_for_months(months: int, *, more_than: bool = False) -> tuple[int, int]:
+    """How many whole 28-day periods `months` calendar months span: (shortest, longest months).
+
+    "N months" needs periods covering N months: ``ceil(N × L / 28)``; "more than N months"
+    needs more days than N months: ``floor(N × L / 28) + 1``. With L = 28 and 31: 3 months are
+    3 or 4 periods (84 days, or 112 ≥ 93); more than 3 months are 4 periods either way.
+    """
+    days = period_days()
+
+    def periods(month_length: int) -> int:
+        span = months * month_length
+        return span // days + 1 if more_than else -(-span // days)
+
+    shortest, longest = month_days()
+    return periods(shortest), periods(longest)
 
 
 @cache

@@ -194,6 +194,18 @@ def summary_as_dict(s: DiarySummary) -> dict[str, Any]:
                 for c in mo.classes
             ],
             "source": mo.source,
+            "multiple_classes": {
+                "code": mo.multiple_classes.code,
+                "possible": mo.multiple_classes.possible,
+                "needs_verification": mo.multiple_classes.needs_verification,
+                "readings": [
+                    {"days_per_month": r.days_per_month, "status": r.judgement.value}
+                    for r in mo.multiple_classes.readings
+                ],
+                "days_per_period": list(mo.multiple_classes.days_per_period),
+                "reasons": list(mo.multiple_classes.reasons),
+                "source": mo.multiple_classes.source,
+            },
         },
         "nice": {
             "initiation": {
@@ -222,6 +234,7 @@ def summary_as_dict(s: DiarySummary) -> dict[str, Any]:
             "continuation": {
                 "verdict": cont.verdict.value,
                 "reasons": list(cont.reasons),
+                "review": list(cont.review),
                 "inadequate_response": cont.inadequate_response.value,
                 "episodic": cont.episodic.value,
                 "response": (

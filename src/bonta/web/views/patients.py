@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from bonta.audit.log import one_read_event
 from bonta.domain.anatomy import muscles
 from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import load as load_reference
@@ -17,7 +18,7 @@ from bonta.records.snapshots import reading_once, remember_history
 from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
 from bonta.ui.forms import add_service_error
 from bonta.web import queries
-from bonta.web.forms import PatientForm, SafetyFlagsForm
+from bonta.web.forms import FlagsForm, PatientForm, SafetyFlagsForm
 from bonta.web.ledger import dose_ledger
 
 FLAG_ALIASES = {
@@ -54,6 +55,24 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/patients/new.html", {"form": form}, status=status)
 
 
+@staff(CLINICAL_WRITE, action="record safety flags")
+def patient_flags(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Change a patient's standing safety flags: the whole set as ticked, audited before → after."""
+    patient = services.get_patient(patient_id, by=request.user)
+    form = FlagsForm(request.POST or None, initial=FlagsForm.initial_for(patient))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient_flags(patient, by=request.user, flags=form.flags())
+        except InvalidInput as error:
+            add_service_error(form, error, FLAG_ALIASES)
+        else:
+            messages.success(request, "Safety flags updated.")
+            return redirect("web:chart", patient_id=patient.pk)
+    status = 422 if form.is_bound else 200
+    context = {"form": form, "patient": patient, "flags": standing_flags(patient)}
+    return render(request, "web/patients/flags.html", context, status=status)
+
+
 @staff()
 def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     if request.user.role not in CLINICAL_READ:
@@ -62,8 +81,14 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     # One transaction for the page: the chart's read and the panels' audited reads (each a
     # savepoint inside it) commit together, so the page costs one durable commit, not one per
     # panel; and the panels reuse the history the chart has read (`reading_once`, this
-    # request only: nothing is kept between requests).
-    with transaction.atomic(), reading_once():
+    # request only: nothing is kept between requests). The audit log gets one event for the
+    # page, `patient.chart`, listing what the panels showed (`one_read_event`): one chain
+    # append per chart view, not one per panel.
+    with (
+        transaction.atomic(),
+        reading_once(),
+        one_read_event(actor=request.user, patient_id=patient_id),
+    ):
         chart = queries.patient_chart(patient_id, by=request.user)
         remember_history(chart.patient.pk, chart.history)
         today = timezone.localdate(timezone.now(), timezone.get_default_timezone())

@@ -263,7 +263,7 @@ _LABELS: dict[str, tuple[tuple[str, int, int, str], ...]] = {
     "side_right": (("temporalis", 104, 88, "middle"),),
     "side_left": (("temporalis", 96, 88, "middle"),),
     "back": (
-        ("occipitalis", 100, 79, "middle"),
+        ("occipitalis", 100, 66, "middle"),
         ("cervical_paraspinal", 100, 159, "middle"),
         ("trapezius", 100, 196, "middle"),
     ),

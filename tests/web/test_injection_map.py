@@ -66,8 +66,10 @@ def test_muscle_names_are_drawn_inside_their_view_and_cover_no_touch_target(path
         assert panel.labels, panel.key
         for label in panel.labels:
             box = _label_box(label)
-            assert x0 <= box[0] and box[2] <= x0 + width, (panel.key, label.text)
-            assert y0 <= box[1] and box[3] <= y0 + height, (panel.key, label.text)
+            assert x0 <= box[0], (panel.key, label.text)
+            assert box[2] <= x0 + width, (panel.key, label.text)
+            assert y0 <= box[1], (panel.key, label.text)
+            assert box[3] <= y0 + height, (panel.key, label.text)
             for p in panel.points:
                 assert not _overlaps_circle(box, p.x, p.y, float(p.hit)), (label.text, p.code)
 
@@ -87,12 +89,18 @@ def test_the_left_profile_is_the_right_one_mirrored() -> None:
 
 def test_the_view_shown_first_is_kept_else_the_first_with_a_planned_point() -> None:
     assert initial_view("back", {}, Pathway.COSMETIC) == "back"
-    assert initial_view("nonsense", {"trapezius_1_l": Decimal(5)}, Pathway.CHRONIC_MIGRAINE) == "back"
+    planned = {"trapezius_1_l": Decimal(5)}
+    assert initial_view("nonsense", planned, Pathway.CHRONIC_MIGRAINE) == "back"
     assert initial_view("", {}, Pathway.COSMETIC) == "front_upper"
 
 
 def test_planned_points_are_counted_per_view() -> None:
-    counted = {p.key: p.planned_count for p in panels({"procerus_mid": Decimal(4)}, Pathway.COSMETIC)}
+    shown = panels({"procerus_mid": Decimal(4)}, Pathway.COSMETIC)
+    counted = {p.key: p.planned_count for p in shown}
     assert counted == {
-        "front_upper": 1, "front_lower": 0, "side_right": 0, "side_left": 0, "back": 0,
+        "front_upper": 1,
+        "front_lower": 0,
+        "side_right": 0,
+        "side_left": 0,
+        "back": 0,
     }

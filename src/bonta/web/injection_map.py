@@ -107,16 +107,47 @@ FACE_SPLIT_Y = 128  # front points above this line are on the upper face, below 
 # 10.4 drawing units apart) can be drawn large enough for a finger without the view growing
 # taller than a portrait tablet's screen.
 VIEWS: tuple[View, ...] = (
-    View("front_upper", "Upper face", "Upper face, front (patient's right on your left)",
-         "front", (30, 30, 140, 98), Decimal("5.2")),
-    View("front_lower", "Lower face, neck", "Lower face and neck, front (patient's right on "
-         "your left)", "front", (30, 128, 140, 104), Decimal("6")),
-    View("side_right", "Right side", "Right side of the head", "side", (30, 10, 150, 150),
-         Decimal("9")),
-    View("side_left", "Left side", "Left side of the head", "side", (20, 10, 150, 150),
-         Decimal("9"), mirrored=True),
-    View("back", "Back", "Back of head and neck (patient's left on your left)", "back",
-         (10, 50, 180, 158), Decimal("9")),
+    View(
+        "front_upper",
+        "Upper face",
+        "Upper face, front (patient's right on your left)",
+        "front",
+        (30, 30, 140, 98),
+        Decimal("5.2"),
+    ),
+    View(
+        "front_lower",
+        "Lower face, neck",
+        "Lower face and neck, front (patient's right on your left)",
+        "front",
+        (30, 128, 140, 104),
+        Decimal("6"),
+    ),
+    View(
+        "side_right",
+        "Right side",
+        "Right side of the head",
+        "side",
+        (30, 10, 150, 150),
+        Decimal("9"),
+    ),
+    View(
+        "side_left",
+        "Left side",
+        "Left side of the head",
+        "side",
+        (20, 10, 150, 150),
+        Decimal("9"),
+        mirrored=True,
+    ),
+    View(
+        "back",
+        "Back",
+        "Back of head and neck (patient's left on your left)",
+        "back",
+        (10, 50, 180, 158),
+        Decimal("9"),
+    ),
 )
 VIEW_KEYS = tuple(v.key for v in VIEWS)
 _BY_KEY = {v.key: v for v in VIEWS}

@@ -128,7 +128,7 @@ def test_a_map_click_adds_a_point_and_rechecks_without_a_reload(as_grey, draft) 
     assert 'hx-swap-oob="true"' in html
     assert plan_rows(draft)[-1] == ("frontalis_mid", "4.00")
     assert "forehead_without_glabellar" not in html  # glabellar is planned too
-    assert 'aria-label="Remove Frontalis, midline (4 U)"' in html
+    assert 'aria-label="Edit Frontalis, midline (4 U)"' in html  # a planned point opens its editor
 
 
 def test_a_second_click_removes_the_point(as_grey, draft) -> None:
@@ -303,3 +303,16 @@ def test_the_printable_record_marks_a_draft(as_grey, draft, dr_grey) -> None:
     assert "Procerus" in html
     assert "0.100 mL" in html
     assert "@media print" not in html
+
+
+def test_the_map_keeps_the_view_on_screen_across_a_recheck(as_grey, draft) -> None:
+    html = post_plan(as_grey, draft, map_view="back", **current(draft)).content.decode()
+    assert 'name="map_view" value="back"' in html
+    assert 'id="map-back" role="tabpanel"' in html
+    assert 'class="map-panel shown" id="map-back"' in html
+
+
+def test_the_findings_summary_is_rerendered_with_the_check(as_grey, draft) -> None:
+    html = post_plan(as_grey, draft, **current(draft)).content.decode()
+    assert 'id="findings-summary"' in html
+    assert html.count('hx-swap-oob="true"') == 2  # the check panel and the summary

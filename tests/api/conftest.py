@@ -10,7 +10,7 @@ from django.test import Client
 
 from bonta.accounts.models import User
 from bonta.accounts.tokens import issue_token
-from records.clinic import alice, dr_grey, max_manager, nurse_noor, rita_reception  # noqa: F401
+from records.clinic import alice, dr_grey, dr_okafor, max_manager, nurse_noor, rita_reception  # noqa: F401
 from records.conftest import pytest_collection_modifyitems  # noqa: F401 - skip postgres-only
 
 

@@ -51,6 +51,11 @@ def as_grey(dr_grey: User) -> ApiClient:  # noqa: F811 - the imported fixture
 
 
 @pytest.fixture
+def as_okafor(dr_okafor: User) -> ApiClient:  # noqa: F811 - the imported fixture
+    return client_for(dr_okafor)
+
+
+@pytest.fixture
 def as_noor(nurse_noor: User) -> ApiClient:  # noqa: F811 - the imported fixture
     return client_for(nurse_noor)
 

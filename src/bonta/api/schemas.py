@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -25,6 +25,13 @@ class FieldError(Schema):
 class FindingOut(Schema):
     code: str
     severity: Literal["block", "warn", "info"]
+    kind: Literal["hard_stop", "clinical_block"] | None = Field(
+        description="blocks only: a hard stop takes no override (fix the record or the plan); "
+        "a clinical block may be overridden with a coded reason"
+    )
+    override: Literal["not_allowed", "reason", "reason_and_countersignature"] | None = Field(
+        description="blocks only: what an override must carry"
+    )
     message: str
     source: str
 
@@ -150,9 +157,20 @@ class AdministrationOut(InjectionOut):
 
 class OverrideOut(Schema):
     code: str
-    reason: str
+    reason_code: str = Field(
+        description="a coded reason (documented_clinical_need, prior_record_incorrect, "
+        "current_label_differs); legacy_free_text for overrides written before coded reasons",
+    )
+    reason: str = Field(description="the clinician's note in their own words")
     clinician_id: UUID
+    countersigner_id: UUID | None = Field(
+        description="the second clinician who countersigned, where the block needs one"
+    )
     at: datetime
+
+    @staticmethod
+    def resolve_reason_code(obj: Any) -> str:
+        return str(obj.reason_code_shown)
 
 
 class AddendumIn(Schema):
@@ -193,12 +211,49 @@ class CheckOut(Schema):
     points: int
 
 
-class SignIn(Schema):
-    overrides: dict[str, str] = Field(
-        default={},
-        description="finding code → the clinician's written reason for overriding that block",
-        examples=[{"retreatment_too_soon": "Documented touch-up agreed with the patient"}],
+ReasonCode = Literal["documented_clinical_need", "prior_record_incorrect", "current_label_differs"]
+
+
+class OverrideIn(Schema):
+    """One clinical block overridden. Hard stops take no override: fix the record or the plan."""
+
+    finding: str = Field(min_length=1, max_length=64, examples=["retreatment_too_soon"])
+    reason: ReasonCode = Field(description="a coded reason that applies to the finding")
+    note: str = Field(
+        min_length=1, max_length=2000, description="the clinician's reason in their own words"
     )
+
+
+class SignIn(Schema):
+    overrides: list[OverrideIn] = Field(
+        default=[],
+        description="one per clinical block the check raises. A block that needs a "
+        "countersignature (cumulative_dose_exceeded) cannot be signed here: POST "
+        "…/countersignature-request, then a second clinician POSTs …/countersign with their "
+        "own token.",
+        examples=[
+            [
+                {
+                    "finding": "retreatment_too_soon",
+                    "reason": "documented_clinical_need",
+                    "note": "Documented touch-up agreed with the patient",
+                }
+            ]
+        ],
+    )
+
+
+class CountersignatureRequestIn(Schema):
+    overrides: list[OverrideIn] = Field(
+        min_length=1, description="every block overridden; at least one needs a countersignature"
+    )
+
+
+class CountersignatureRequestOut(Schema):
+    encounter_id: UUID
+    requested_by_id: UUID
+    requested_at: datetime
+    overrides: list[OverrideIn]
 
 
 # ---- events --------------------------------------------------------------------------------

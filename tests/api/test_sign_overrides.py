@@ -134,3 +134,29 @@ def test_countersigning_with_nothing_pending_is_a_conflict(as_okafor, dr_grey):
     encounter = above_the_cumulative_limit(dr_grey, "B-203")
     status, _ = as_okafor.post(f"/api/encounters/{encounter.pk}/countersign")
     assert status == 409
+
+
+# ---- external records of another indication ----------------------------------------------
+
+
+def test_an_external_record_of_another_indication_is_accepted_and_shown(as_grey, alice):
+    body = {
+        "on": "2025-02-20", "product": "botox", "units": "250",
+        "indication": "cervical dystonia", "muscles": ["trapezius"],
+        "source_system": "Neuro Hospital",
+    }  # fmt: skip
+    status, row = as_grey.post(f"/api/patients/{alice.pk}/external-administrations", body)
+    assert status == 201, row
+    assert (row["pathway"], row["indication"], row["muscles"]) == (
+        "", "cervical dystonia", ["trapezius"],
+    )  # fmt: skip
+
+
+def test_an_external_record_with_both_a_pathway_and_an_indication_is_refused(as_grey, alice):
+    body = {
+        "on": "2025-02-20", "product": "botox", "units": "250", "pathway": "chronic_migraine",
+        "indication": "cervical dystonia", "source_system": "Neuro Hospital",
+    }  # fmt: skip
+    status, answer = as_grey.post(f"/api/patients/{alice.pk}/external-administrations", body)
+    assert status == 422
+    assert [e["field"] for e in answer["errors"]] == ["indication"]

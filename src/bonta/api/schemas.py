@@ -297,10 +297,20 @@ class AdverseEventOut(Schema):
 
 
 class ExternalAdministrationIn(Schema):
+    """BoNT given elsewhere: on a pathway, or for another indication (give exactly one)."""
+
     on: date
     product: str = Field(examples=["botox"])
     units: Units
-    pathway: PathwayCode
+    pathway: PathwayCode | None = Field(default=None, description="omit for another indication")
+    indication: str = Field(
+        default="",
+        max_length=200,
+        description="another indication, in free text (e.g. cervical dystonia), instead of a "
+        "pathway; it counts toward the cumulative limit and, for re-treatment, covers only the "
+        "muscles named",
+        examples=["cervical dystonia"],
+    )
     area: str = Field(default="", examples=["chronic_migraine"])
     muscles: list[str] | None = None
     source_system: str = Field(min_length=1, max_length=200, examples=["Other Clinic EHR"])
@@ -313,7 +323,8 @@ class ExternalAdministrationOut(Schema):
     on: date
     product: str
     units: Decimal
-    pathway: str
+    pathway: str = Field(description='"" for another indication')
+    indication: str = Field(description='another indication; "" when on a pathway')
     area: str
     muscles: list[str] | None
     source_system: str

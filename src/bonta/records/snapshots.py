@@ -211,13 +211,15 @@ class CodeList(Aggregate):
 
 
 def _external(row: ExternalAdministration) -> PastTreatment:
+    """An imported record: on a pathway, or (pathway "") for another indication it names."""
     return PastTreatment(
         on=row.on,
         product=row.product,
         units=row.units,
-        pathway=Pathway(row.pathway),
+        pathway=Pathway(row.pathway) if row.pathway else None,
         muscles=external_muscles(row.area, row.muscles),
         source=row.source_system,
+        indication=None if row.pathway else row.indication,
     )
 
 

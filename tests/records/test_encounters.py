@@ -284,7 +284,9 @@ def test_a_second_patient_is_not_affected_by_the_first_patients_history(alice, d
     services.sign_encounter(preempt_session(alice, dr_grey, vial), dr_grey)
     bob = make_patient(dr_grey, "B-002", given_name="Bob", family_name="Baker")
     other = make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4", lot="B2")
-    assert services.check_plan(preempt_session(bob, dr_grey, other), by=dr_grey) == []
+    # Bob's only finding is his own: no diary or NICE start criteria recorded (a warning).
+    found = services.check_plan(preempt_session(bob, dr_grey, other), by=dr_grey)
+    assert codes(found) == {"nice_initiation_not_met"}
 
 
 def test_a_protocol_of_the_other_pathway_is_refused_and_nothing_is_written(alice, dr_grey):

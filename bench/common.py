@@ -97,6 +97,37 @@ def glabellar_draft(patient: Any, clinician: Any, lot: str) -> Any:
     )
 
 
+def preempt_draft(patient: Any, clinician: Any, lot: str) -> Any:
+    """A chronic-migraine PREEMPT draft from a fresh 200 U vial (untimed): its live check also
+    judges the course's NICE TA260 state from the diary (bonta.migraine.planning)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from bonta.records import services
+
+    now = timezone.now()
+    vial = services.register_vial(
+        by=clinician,
+        product="botox",
+        lot=lot,
+        expiry=(now + timedelta(days=300)).date(),
+        size_units=Decimal(200),
+        diluent_ml=Decimal(4),
+        reconstituted_at=now - timedelta(minutes=5),
+    )
+    return services.open_encounter(
+        patient,
+        by=clinician,
+        pathway="chronic_migraine",
+        product="botox",
+        at=now,
+        protocol="preempt_fixed_site",
+        vial=vial.pk,
+    )
+
+
 def ensure_consent(patient: Any, witness: Any, kind: str) -> None:
     """A current consent of `kind` for `patient` (untimed): sign-off refuses without one, and a
     demo database made before consents existed has none."""

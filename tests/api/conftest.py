@@ -10,7 +10,7 @@ from django.test import Client
 
 from bonta.accounts.models import User
 from bonta.accounts.tokens import issue_token
-from records.clinic import alice, dr_grey, max_manager, nurse_noor, rita_reception  # noqa: F401
+from records.clinic import alice, dr_grey, dr_okafor, max_manager, nurse_noor, rita_reception  # noqa: F401
 from records.conftest import pytest_collection_modifyitems  # noqa: F401 - skip postgres-only
 
 
@@ -48,6 +48,11 @@ def client_for(user: User) -> ApiClient:
 @pytest.fixture
 def as_grey(dr_grey: User) -> ApiClient:  # noqa: F811 - the imported fixture
     return client_for(dr_grey)
+
+
+@pytest.fixture
+def as_okafor(dr_okafor: User) -> ApiClient:  # noqa: F811 - the imported fixture
+    return client_for(dr_okafor)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_reception_cannot_read_an_encounter(as_rita, as_grey, alice, vial):
     assert as_rita.post(f"/api/encounters/{draft['id']}/check")[0] == 403
 
 
-def test_sign_off_is_refused_over_a_block_and_the_findings_say_why(as_grey, alice, dr_grey):
+def test_sign_off_is_refused_over_a_hard_stop_and_the_findings_say_why(as_grey, alice, dr_grey):
     expired = make_vial(dr_grey, expiry=SESSION_AT.date().replace(year=2024))
     _, draft = _draft(as_grey, alice, expired)
     status, body = as_grey.post(f"/api/encounters/{draft['id']}/sign", {})
@@ -56,13 +56,13 @@ def test_sign_off_is_refused_over_a_block_and_the_findings_say_why(as_grey, alic
     assert [f["code"] for f in body["findings"]] == ["vial_expired"]
     assert Encounter.objects.get().status == "draft"
     assert not Administration.objects.exists()
-    status, signed = as_grey.post(
-        f"/api/encounters/{draft['id']}/sign", {"overrides": {"vial_expired": "Extension letter"}}
-    )
-    assert (status, signed["status"], len(signed["administrations"])) == (200, "signed", 5)
-    assert signed["overrides"][0]["code"] == "vial_expired"
-    assert signed["administrations"][0]["volume_ml"] == "0.100"
-    assert FindingOverride.objects.count() == 1
+    override = {"finding": "vial_expired", "reason": "documented_clinical_need", "note": "Letter"}
+    status, body = as_grey.post(f"/api/encounters/{draft['id']}/sign", {"overrides": [override]})
+    assert status == 422
+    assert [e["field"] for e in body["errors"]] == ["overrides[0].finding"]
+    assert "hard stop" in body["errors"][0]["message"]
+    assert Encounter.objects.get().status == "draft"
+    assert FindingOverride.objects.count() == 0
 
 
 def test_a_signed_encounter_refuses_a_new_plan_with_409(as_grey, alice, vial):

@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import jsonschema
 import pytest
 
 from bonta.records import services
-from records.clinic import SESSION_AT, glabellar_session, make_vial
+from records.clinic import (
+    SESSION_AT,
+    glabellar_session,
+    injections,
+    make_patient,
+    make_vial,
+    preempt_session,
+)
+
+CUMULATIVE = services.OverrideInput(
+    "cumulative_dose_exceeded", "prior_record_incorrect", "The record from elsewhere was not given."
+)
+
+
+def above_the_cumulative_limit(by, record_number: str):
+    """155 U PREEMPT signed + 230 U elsewhere + 20 U planned: above 400 U in 3 months."""
+    patient = make_patient(by, record_number, given_name="Bob", family_name=record_number)
+    vial = make_vial(by, product="botox", size_units="200", diluent_ml="4", lot=f"{record_number}a")
+    services.sign_encounter(preempt_session(patient, by, vial), by)
+    services.record_external_administration(
+        patient, by=by, on=date(2025, 2, 20), product="botox_cosmetic", units="230",
+        pathway_code="cosmetic", source_system="Elsewhere Clinic",
+    )  # fmt: skip
+    other = make_vial(
+        by, product="botox", size_units="200", diluent_ml="4", lot=f"{record_number}b"
+    )
+    return services.open_encounter(
+        patient, by=by, pathway="chronic_migraine", product="botox", at=vial.reconstituted_at,
+        injections=injections(("masseter", "left", "20")), vial=other.pk,
+    )  # fmt: skip
+
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +52,24 @@ def document(anonymous) -> dict[str, Any]:
 
 
 @pytest.fixture
-def world(alice, dr_grey) -> dict[str, Any]:
+def world(alice, dr_grey, dr_okafor) -> dict[str, Any]:
     """Ids for every path parameter, and one valid body per operation."""
     vial = make_vial(dr_grey)
     fresh_vial = make_vial(dr_grey, diluent_ml=None, lot="NEW1")
     draft = glabellar_session(alice, dr_grey, vial)
     to_sign = glabellar_session(alice, dr_grey, make_vial(dr_grey, lot="C2"))
     signed = glabellar_session(alice, dr_grey, make_vial(dr_grey, lot="C3"))
-    services.sign_encounter(signed, dr_grey, {"retreatment_too_soon": "Same-day touch-up"})
-    encounter_for = {"sign": to_sign, "addenda": signed}
+    # Bob is above the cumulative limit: his overrides wait for a second clinician.
+    to_countersign = above_the_cumulative_limit(dr_grey, "B-100")
+    requested = above_the_cumulative_limit(dr_grey, "B-101")
+    services.request_countersignature(requested, by=dr_okafor, overrides=[CUMULATIVE])
+    services.sign_encounter(signed, dr_grey)  # the first today: nothing to override
+    encounter_for = {
+        "sign": to_sign,
+        "addenda": signed,
+        "countersignature-request": to_countersign,
+        "countersign": requested,
+    }
     plan = {"protocol": "glabellar_lines", "vial_id": str(vial.pk), "injections": []}
     bodies = {
         ("post", "/api/patients"): {
@@ -57,7 +97,16 @@ def world(alice, dr_grey) -> dict[str, Any]:
         ("put", "/api/encounters/{encounter_id}/plan"): plan,
         ("post", "/api/encounters/{encounter_id}/check"): None,
         ("post", "/api/encounters/{encounter_id}/sign"): {
-            "overrides": {"retreatment_too_soon": "Same-day touch-up"}
+            "overrides": [
+                {"finding": "retreatment_too_soon", "reason": "documented_clinical_need",
+                 "note": "Same-day touch-up"}
+            ]
+        },
+        ("post", "/api/encounters/{encounter_id}/countersignature-request"): {
+            "overrides": [
+                {"finding": "cumulative_dose_exceeded", "reason": "prior_record_incorrect",
+                 "note": "The record from elsewhere was not given."}
+            ]
         },
         ("post", "/api/encounters/{encounter_id}/addenda"): {
             "reason": "Clarification", "text": "Patient tolerated well.",
@@ -112,7 +161,7 @@ def test_every_documented_operation_succeeds_with_a_body_valid_per_the_schema(
         schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
         _check(answer, schema, document)
         answered.append((method, path))
-    assert len(answered) == 18
+    assert len(answered) == 20
 
 
 def test_every_documented_operation_answers_401_without_a_token(document, world, anonymous):

@@ -22,6 +22,7 @@ from records.clinic import (
     glabellar_session,
     make_patient,
     make_vial,
+    overriding,
     preempt_session,
 )
 
@@ -83,7 +84,8 @@ def test_sign_off_stores_the_latest_sessions_due_dates(alice, dr_grey):
     assert {kind for _, _, kind, _ in stored(alice)} == {"touch_up"}  # not first in the area
     vial = make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4", lot="M1")
     draft = preempt_session(alice, dr_grey, vial)  # same day: the crossover rule asks why
-    migraine = services.sign_encounter(draft, dr_grey, {"retreatment_too_soon": "test"})
+    findings = services.check_plan(draft, by=dr_grey)
+    migraine = services.sign_encounter(draft, dr_grey, overriding(findings))
     assert stored(alice) == proposed(latest, dr_grey) | proposed(migraine, dr_grey)
     assert stored_rows() == computed_rows([alice.pk])
 

@@ -34,7 +34,7 @@ from bonta.domain.scheduling import AreaTreatment, SignedSession, next_visits
 from bonta.records import services
 from bonta.records.models import Encounter, EncounterStatus, Patient
 from bonta.records.snapshots import local_date, patient_history
-from records.clinic import make_patient, make_vial
+from records.clinic import make_patient, make_vial, overriding
 
 pytestmark = pytest.mark.django_db
 
@@ -235,8 +235,7 @@ def signed(patient, by, at, protocol="glabellar_lines", product="botox_cosmetic"
         protocol=protocol,
         vial=vial.pk,
     )
-    blocks = {f.code for f in services.check_plan(draft, by=by) if f.severity == "block"}
-    return services.sign_encounter(draft, by, {code: "test history" for code in blocks})
+    return services.sign_encounter(draft, by, overriding(services.check_plan(draft, by=by)))
 
 
 def test_a_wear_off_date_after_a_back_dated_renewal_and_a_same_day_twin_agree_with_the_rule(

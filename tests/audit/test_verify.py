@@ -38,7 +38,7 @@ def history(alice, dr_grey, nurse_noor) -> int:
     services.amend_patient_flags(alice, by=nurse_noor, changes={"conditions": ["als"]})
     encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey))
     services.check_plan(encounter, by=dr_grey)
-    services.sign_encounter(encounter, dr_grey, {"vial_expired": "unused"})
+    services.sign_encounter(encounter, dr_grey)
     services.amend_encounter(encounter, by=dr_grey, reason="Typo", text="Alice felt faint.")
     services.get_encounter(encounter.pk, by=dr_grey)
     return AuditEvent.objects.count()

@@ -116,7 +116,10 @@ def test_a_preempt_encounter_is_planned_on_the_map_signed_and_shown_in_the_ledge
     expect(page.locator("[data-map-editor]")).to_contain_text("Frontalis, midline")
     page.click("[data-map-editor-remove]")  # and the editor beside the map removes it
     expect(page.locator(".points tbody tr")).to_have_count(31)
-    expect(page.locator("#check-panel")).to_contain_text("No findings for this plan.")
+    expect(page.locator("#check-panel")).not_to_contain_text("dose_above_label")
+    # The only finding left: a first cycle with no NICE TA260 start criteria recorded (a warning).
+    expect(page.locator("#check-panel .finding")).to_have_count(1)
+    expect(page.locator("#check-panel")).to_contain_text("nice_initiation_not_met")
     page.click("#sign-button")
     expect(page.locator(".msg-success")).to_contain_text("Encounter signed")
     page.click("text=Chart")
@@ -141,17 +144,30 @@ def test_glabellar_lines_six_weeks_after_preempt_need_a_written_override(
     apply_template(page, "glabellar_lines", 5)
     findings = page.locator(".findings-block")
     expect(findings).to_contain_text("retreatment_too_soon")
+    expect(findings).to_contain_text("Clinical block")
     expect(page.locator("#sign-button")).to_be_disabled()
     screenshot(page, "04a-glabellar-blocked-1024")
-    page.fill("#override-retreatment_too_soon", "Glabellar lines only; neurologist agreed.")
+    # A coded reason alone does not enable sign-off: the note is required too, and vice versa.
+    page.select_option("#override-reason-retreatment_too_soon", "documented_clinical_need")
+    expect(page.locator("#sign-button")).to_be_disabled()
+    page.fill("#override-note-retreatment_too_soon", "Glabellar lines only; neurologist agreed.")
+    expect(page.locator("#sign-button")).to_be_enabled()
+    page.select_option("#override-reason-retreatment_too_soon", "")
+    expect(page.locator("#sign-button")).to_be_disabled()
+    page.select_option("#override-reason-retreatment_too_soon", "documented_clinical_need")
     expect(page.locator("#sign-button")).to_be_enabled()
     page.click("#sign-button")
     expect(page.locator(".msg-success")).to_contain_text("Encounter signed")
     expect(page.locator("main")).to_contain_text("Glabellar lines only; neurologist agreed.")
+    expect(page.locator("main")).to_contain_text("documented_clinical_need")
     screenshot(page, "04-glabellar-override-1024")
     encounter = Encounter.objects.get(patient=patient, pathway="cosmetic")
     assert encounter.is_signed
-    assert list(encounter.overrides.values_list("code", flat=True)) == ["retreatment_too_soon"]
+    override = encounter.overrides.get()
+    assert (override.code, override.reason_code) == (
+        "retreatment_too_soon",
+        "documented_clinical_need",
+    )
 
 
 def test_reception_cannot_open_clinical_notes(

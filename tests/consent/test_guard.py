@@ -128,7 +128,7 @@ def test_the_api_refuses_sign_off_with_the_consent_field(bob, dr_grey) -> None:
     _, key = issue_token(dr_grey, "tests")
     response = Client().post(
         f"/api/encounters/{draft.pk}/sign",
-        data={"overrides": {}},
+        data={"overrides": []},
         content_type="application/json",
         headers={"Authorization": f"Bearer {key}"},
     )

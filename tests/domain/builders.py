@@ -12,7 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bonta.domain.pathways import Pathway, Side
-from bonta.domain.plan import Injection, PastTreatment, PatientState, Plan, Snapshot, VialState
+from bonta.domain.plan import (
+    Injection,
+    NiceState,
+    PastTreatment,
+    PatientState,
+    Plan,
+    Snapshot,
+    VialState,
+)
 from bonta.domain.products import get_product
 from bonta.domain.protocols import expand, get_protocol
 from bonta.domain.safety import Finding, check
@@ -116,8 +124,9 @@ def session(
     history: Iterable[PastTreatment] = (),
     patient_: PatientState = ADA,
     on: date = SESSION_DAY,
+    nice: NiceState | None = None,
 ) -> Snapshot:
-    return Snapshot(patient_, tuple(history), plan_ if plan_ is not None else plan(), on)
+    return Snapshot(patient_, tuple(history), plan_ if plan_ is not None else plan(), on, nice)
 
 
 def past(

@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import pytest
 
+from bonta.domain.headache.judgement import Judgement
+from bonta.domain.headache.nice import Verdict
 from bonta.domain.pathways import BlockKind, OverrideNeed, Pathway, Severity
-from bonta.domain.plan import Snapshot
+from bonta.domain.plan import NiceState, Snapshot
 from bonta.domain.safety import CODES, KINDS, OVERRIDE_NEEDS, check
 
 from .builders import (
@@ -200,7 +202,27 @@ PAIRS: dict[str, tuple[Make, Make]] = {
             patient_=patient(allergies=frozenset({"human_albumin"})),
         ),
     ),
+    "nice_stopping_rule_met": (
+        lambda: session(preempt_plan(), nice=later_cycle(Verdict.STOP_EPISODIC)),
+        lambda: session(preempt_plan(), nice=later_cycle(Verdict.CONTINUE)),
+    ),
+    "nice_review_not_evaluable": (
+        lambda: session(preempt_plan(), nice=later_cycle(Verdict.REVIEW_NOT_EVALUABLE)),
+        lambda: session(preempt_plan(), nice=later_cycle(Verdict.NOT_YET_EVALUABLE)),
+    ),
+    "nice_initiation_not_met": (
+        lambda: session(preempt_plan(), nice=first_cycle(Judgement.NOT_EVALUABLE)),
+        lambda: session(preempt_plan(), nice=first_cycle(Judgement.MET)),
+    ),
 }
+
+
+def later_cycle(verdict: Verdict) -> NiceState:
+    return NiceState(SESSION_DAY, first_cycle=False, verdict=verdict, reasons=("a reason",))
+
+
+def first_cycle(initiation: Judgement) -> NiceState:
+    return NiceState(SESSION_DAY, first_cycle=True, initiation=initiation, reasons=("a reason",))
 
 
 def test_every_finding_code_has_a_raising_and_a_passing_case() -> None:
@@ -246,6 +268,9 @@ def test_the_finding_codes_and_severities_are_a_fixed_contract() -> None:
         "ingredients_not_in_reference": warn,  # was info; §11.1: "at least a warning"
         "off_label_dosing": warn,
         "reconstitution_window_unverified": warn,
+        "nice_stopping_rule_met": warn,  # TA260 is guidance, not the label: never a block
+        "nice_review_not_evaluable": warn,
+        "nice_initiation_not_met": warn,
     } == CODES
 
 

@@ -198,3 +198,43 @@ def test_an_unknown_status_tag_is_refused() -> None:
     raw["sections"]["aftercare"]["statements"][0]["status"] = "UNVERIFIED"
     with pytest.raises(GuideContentError, match="status"):
         parse_guide(raw)
+
+
+# ---- clinical-reference §11.6 and §11.1 (issue 10) ----------------------------------------
+
+
+def _statements(section: str):
+    return load_guide().sections[section].statements
+
+
+def test_the_urgent_list_names_allergic_reaction_signs_with_their_weak_source() -> None:
+    (allergy,) = [s for s in _statements("urgent-signs") if "allergic reaction" in s.text]
+    for sign in ("itching", "rash", "red itchy welts", "wheezing", "dizziness or feeling faint"):
+        assert sign in allergy.text
+    assert (allergy.source, allergy.status, allergy.ref) == (("ALLERGAN-ALLERGY",), "W", "§11.6")
+    assert "Weak source" in allergy.note
+
+
+def test_aftercare_says_not_to_drive_or_operate_machinery_with_weakness_or_blurred_vision():
+    (drive,) = [s for s in _statements("aftercare") if "drive" in s.text]
+    for sign in ("muscle weakness", "blurred vision", "drooping eyelids", "operate machinery"):
+        assert sign in drive.text
+    assert drive.source == ("DRUGS-DRIVE",)
+
+
+def test_cosmetic_side_effects_name_dry_eye_after_crows_feet() -> None:
+    (dry,) = [s for s in _statements("cosmetic-side-effects") if "dry eye" in s.text]
+    assert "crow's feet" in dry.text
+    assert "ophthalmologist" in dry.text
+    assert (dry.source, dry.status) == (("HARLEY-DRYEYE",), "W")
+
+
+def test_every_human_albumin_statement_names_the_products_it_is_true_for() -> None:
+    """Daxxify has no human albumin (§11.1): no statement may say every product contains it."""
+    guide = load_guide()
+    albumin = [s for s in guide.statements() if "albumin" in s.text]
+    assert albumin
+    for s in albumin:
+        assert not s.text.startswith("It contains"), s.text
+        assert "BOTOX" in s.text or "Daxxify contains none" in s.text, s.text
+    assert any("Daxxify contains none" in s.text for s in albumin)

@@ -1,7 +1,8 @@
 """Personas and builders shared by the records, audit and API tests.
 
-Dr Grey is a clinician (signs, overrides), Noor a nurse (plans, records), Rita works reception
-(registers patients, sees no clinical data), Max manages the clinic (reads, keeps stock).
+Dr Grey is a clinician (signs, overrides), Dr Okafor a second clinician (countersigns), Noor
+a nurse (plans, records), Rita works reception (registers patients, sees no clinical data),
+Max manages the clinic (reads, keeps stock).
 Alice is an adult patient with no safety flags. Every patient made here has signed current
 consents for both pathways (witnessed on a tablet) unless `consents=()` says otherwise, since
 sign-off refuses without one.
@@ -38,6 +39,12 @@ def make_user(username: str, role: str) -> User:
 @pytest.fixture
 def dr_grey(db: None) -> User:
     return make_user("dr_grey", Role.CLINICIAN)
+
+
+@pytest.fixture
+def dr_okafor(db: None) -> User:
+    """A second clinician: countersigns Dr Grey's overrides where a block needs it."""
+    return make_user("dr_okafor", Role.CLINICIAN)
 
 
 @pytest.fixture
@@ -166,6 +173,19 @@ def preempt_session(patient: Patient, by: User, vial: Vial, at: datetime = SESSI
 
 def injections(*items: tuple[str, str, str]) -> Sequence[services.InjectionInput]:
     return [services.InjectionInput(m, s, u) for m, s, u in items]
+
+
+def overriding(
+    findings: Sequence[object], note: str = "test history"
+) -> list[services.OverrideInput]:
+    """An override with a coded reason for each clinical block in `findings` (hard stops never
+    take one), so a test can build history that a label limit would otherwise block."""
+    blocks = dict.fromkeys(
+        f.code  # type: ignore[attr-defined]
+        for f in findings
+        if getattr(f, "kind", None) is not None and f.kind.value == "clinical_block"  # type: ignore[attr-defined]
+    )
+    return [services.OverrideInput(code, "documented_clinical_need", note) for code in blocks]
 
 
 def codes(findings: Sequence[object]) -> set[str]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from records.clinic import alice, dr_grey, max_manager, nurse_noor, rita_reception  # noqa: F401
+from records.clinic import (  # noqa: F401
+    alice,
+    dr_grey,
+    dr_okafor,
+    max_manager,
+    nurse_noor,
+    rita_reception,
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -18,9 +18,20 @@ from typing import Any
 
 LIMIT_UNITS = Decimal(400)  # products.toml [botox.cumulative_limit], label §1.5
 PER_SESSION = Decimal(40)
+
+
 # Same-day sessions on the same muscles also raise retreatment_too_soon; the clinician
-# overrides that one so only the cumulative limit decides who signs.
-OVERRIDES = {"retreatment_too_soon": "Split session recorded as separate encounters"}
+# overrides that one (with a coded reason) so only the cumulative limit decides who signs.
+def overrides() -> list[Any]:
+    from bonta.records.services import OverrideInput
+
+    return [
+        OverrideInput(
+            "retreatment_too_soon",
+            "documented_clinical_need",
+            "Split session recorded as separate encounters",
+        )
+    ]
 
 
 def drafts(count: int) -> tuple[list[Any], Any]:
@@ -51,6 +62,7 @@ def sign_all_at_once(encounters: list[Any], clinician: Any) -> Counter[str]:
     """Release every sign-off together, each in its own thread and connection."""
     from django.db import connection
 
+    from bonta.domain.errors import InvalidInput
     from bonta.records import services
     from bonta.records.errors import SignRefused
 
@@ -61,7 +73,10 @@ def sign_all_at_once(encounters: list[Any], clinician: Any) -> Counter[str]:
     def sign(encounter: Any) -> None:
         try:
             start.wait()
-            services.sign_encounter(encounter, clinician, OVERRIDES)
+            try:
+                services.sign_encounter(encounter, clinician, overrides())
+            except InvalidInput:  # the first to sign has no earlier session: nothing to override
+                services.sign_encounter(encounter, clinician)
             result = "signed"
         except SignRefused as refused:
             result = ",".join(sorted({f.code for f in refused.findings}))

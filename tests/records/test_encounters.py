@@ -143,42 +143,48 @@ def test_it_refuses_to_sign_over_an_unoverridden_block(alice, dr_grey):
     assert AuditEvent.objects.count() == events_before
 
 
-def test_a_clinician_signs_over_a_block_with_a_written_reason_which_is_kept(alice, dr_grey):
+def test_a_hard_stop_is_never_signed_past_whatever_reason_is_sent(alice, dr_grey):
     encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey, expiry=date(2024, 1, 1)))
-    services.sign_encounter(encounter, dr_grey, {"vial_expired": "Manufacturer extension letter"})
-    override = FindingOverride.objects.get(encounter=encounter)
-    assert (override.code, override.reason, override.clinician) == (
-        "vial_expired",
-        "Manufacturer extension letter",
-        dr_grey,
-    )
-    audited = AuditEvent.objects.get(action="finding.override")
-    assert audited.object_id == str(override.pk)
-    assert "Manufacturer" not in str(audited.detail)  # the reason is patient data: not logged
-
-
-@pytest.mark.parametrize("reason", ["", "   "])
-def test_an_override_without_a_written_reason_is_refused(alice, dr_grey, reason):
-    encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey, expiry=date(2024, 1, 1)))
+    events_before = AuditEvent.objects.count()
     with pytest.raises(InvalidInput) as refused:
-        services.sign_encounter(encounter, dr_grey, {"vial_expired": reason})
-    assert refused.value.field == "overrides.vial_expired"
+        services.sign_encounter(
+            encounter,
+            dr_grey,
+            [services.OverrideInput("vial_expired", "documented_clinical_need", "Extension")],
+        )
+    assert refused.value.field == "overrides[0].finding"
+    assert "hard stop" in refused.value.reason
     encounter.refresh_from_db()
     assert encounter.status == "draft"
+    assert not Administration.objects.exists()
     assert not FindingOverride.objects.exists()
+    assert AuditEvent.objects.count() == events_before
+
+
+def test_a_refused_hard_stop_says_fix_the_record_or_the_plan(alice, dr_grey):
+    encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey, expiry=date(2024, 1, 1)))
+    with pytest.raises(SignRefused, match="fix the record or change the plan"):
+        services.sign_encounter(encounter, dr_grey)
 
 
 def test_an_override_of_an_unknown_code_is_refused(alice, dr_grey):
     encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey))
-    with pytest.raises(InvalidInput):
-        services.sign_encounter(encounter, dr_grey, {"feeling_lucky": "because"})
+    with pytest.raises(InvalidInput) as refused:
+        services.sign_encounter(
+            encounter, dr_grey, [services.OverrideInput("feeling_lucky", "prior_record_incorrect")]
+        )
+    assert refused.value.field == "overrides[0].finding"
     assert not Administration.objects.exists()
 
 
 def test_a_nurse_cannot_sign_or_override(alice, nurse_noor, dr_grey):
-    encounter = glabellar_session(alice, nurse_noor, make_vial(dr_grey, expiry=date(2024, 1, 1)))
+    encounter = glabellar_session(alice, nurse_noor, make_vial(dr_grey))
     with pytest.raises(NotAllowed):
-        services.sign_encounter(encounter, nurse_noor, {"vial_expired": "Extension letter"})
+        services.sign_encounter(
+            encounter,
+            nurse_noor,
+            [services.OverrideInput("retreatment_too_soon", "documented_clinical_need", "x")],
+        )
     encounter.refresh_from_db()
     assert encounter.status == "draft"
     assert not Administration.objects.exists()
@@ -269,7 +275,7 @@ def test_the_cumulative_limit_counts_both_pathways_and_blocks_sign_off(alice, dr
     findings = services.check_plan(encounter, by=dr_grey)
     assert "cumulative_dose_exceeded" in codes(findings)
     with pytest.raises(SignRefused):
-        services.sign_encounter(encounter, dr_grey, {"retreatment_too_soon": "n/a"})
+        services.sign_encounter(encounter, dr_grey)
     assert Administration.objects.filter(encounter=encounter).count() == 0
 
 
@@ -278,7 +284,9 @@ def test_a_second_patient_is_not_affected_by_the_first_patients_history(alice, d
     services.sign_encounter(preempt_session(alice, dr_grey, vial), dr_grey)
     bob = make_patient(dr_grey, "B-002", given_name="Bob", family_name="Baker")
     other = make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4", lot="B2")
-    assert services.check_plan(preempt_session(bob, dr_grey, other), by=dr_grey) == []
+    # Bob's only finding is his own: no diary or NICE start criteria recorded (a warning).
+    found = services.check_plan(preempt_session(bob, dr_grey, other), by=dr_grey)
+    assert codes(found) == {"nice_initiation_not_met"}
 
 
 def test_a_protocol_of_the_other_pathway_is_refused_and_nothing_is_written(alice, dr_grey):

@@ -4,8 +4,6 @@ addenda, the demo loader and test flushes still work."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -91,10 +89,16 @@ def test_rows_cannot_be_moved_into_or_out_of_a_signed_encounter(signed, alice, d
 
 
 def test_overrides_and_assessments_of_a_signed_encounter_are_frozen(alice, dr_grey):
-    vial = make_vial(dr_grey, expiry=date(2020, 1, 1))
-    encounter = glabellar_session(alice, dr_grey, vial)
+    # A second glabellar session the same day: a clinical block a coded reason may override.
+    services.sign_encounter(
+        glabellar_session(alice, dr_grey, make_vial(dr_grey, lot="G1")), dr_grey
+    )
+    encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey, lot="G2"))
     Assessment.objects.create(encounter=encounter, pathway="cosmetic", data={"scale": 2})
-    services.sign_encounter(encounter, dr_grey, {"vial_expired": "Only vial; patient informed."})
+    override = services.OverrideInput(
+        "retreatment_too_soon", "documented_clinical_need", "Touch-up agreed with the patient."
+    )
+    services.sign_encounter(encounter, dr_grey, [override])
     assert FindingOverride.objects.filter(encounter=encounter).count() == 1
     refused(lambda: FindingOverride.objects.filter(encounter=encounter).update(reason="x"))
     refused(lambda: FindingOverride.objects.filter(encounter=encounter).delete())

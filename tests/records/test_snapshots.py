@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 def test_history_has_one_record_per_signed_session_and_product_with_the_muscles_injected(
     alice, dr_grey
 ):
-    first = glabellar_session(
-        alice, dr_grey, make_vial(dr_grey), at=SESSION_AT - timedelta(days=200)
-    )
-    services.sign_encounter(first, dr_grey, {"vial_not_reconstituted": "Reconstituted on site"})
+    earlier = SESSION_AT - timedelta(days=200)
+    vial = make_vial(dr_grey, reconstituted_at=earlier - timedelta(hours=1))
+    first = glabellar_session(alice, dr_grey, vial, at=earlier)
+    services.sign_encounter(first, dr_grey)
     draft_elsewhere = glabellar_session(alice, dr_grey, make_vial(dr_grey, lot="L2"))
     today = preempt_session(
         alice, dr_grey, make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4")
@@ -89,14 +89,14 @@ def test_the_session_date_is_the_clinics_local_date(alice, dr_grey, settings):
 
 
 def _sessions(patient, by, count):
-    vial = make_vial(by, size_units="100", lot=f"H{count}")
     for week in range(count):
         at = SESSION_AT - timedelta(weeks=20 * (week + 1))
+        vial = make_vial(by, lot=f"H{count}-{week}", reconstituted_at=at - timedelta(hours=1))
         encounter = services.open_encounter(
             patient, by=by, pathway="cosmetic", product="botox_cosmetic", at=at,
             injections=injections(("procerus", "midline", "1")), vial=vial.pk,
         )  # fmt: skip
-        services.sign_encounter(encounter, by, {"vial_not_reconstituted": "x", "vial_expired": "x"})
+        services.sign_encounter(encounter, by)
 
 
 def _queries_for_snapshot(encounter_pk):

@@ -28,6 +28,7 @@ from records.clinic import SESSION_AT, glabellar_session, make_vial
 
 # The records personas and patient, shared as fixtures (see tests/records/clinic.py).
 dr_grey = clinic.dr_grey
+dr_okafor = clinic.dr_okafor
 nurse_noor = clinic.nurse_noor
 rita_reception = clinic.rita_reception
 max_manager = clinic.max_manager
@@ -43,6 +44,11 @@ def client_for(user: User) -> Client:
 @pytest.fixture
 def as_grey(dr_grey: User) -> Client:
     return client_for(dr_grey)
+
+
+@pytest.fixture
+def as_okafor(dr_okafor: User) -> Client:
+    return client_for(dr_okafor)
 
 
 @pytest.fixture

@@ -31,7 +31,9 @@ def sign_cycles(patient, by, cycles: int) -> None:
     at = SESSION_AT - timedelta(weeks=6)
     vial = make_vial(by, lot="C-x", reconstituted_at=at - timedelta(hours=1))
     services.sign_encounter(
-        glabellar_session(patient, by, vial, at), by, {"retreatment_too_soon": "test history"}
+        glabellar_session(patient, by, vial, at),
+        by,
+        [services.OverrideInput("retreatment_too_soon", "documented_clinical_need", "test")],
     )
 
 

@@ -228,7 +228,7 @@ def test_sign_off_signs_once_however_often_it_is_sent(as_grey, draft) -> None:
     assert AuditEvent.objects.filter(action="encounter.sign").count() == 1
 
 
-def test_a_block_stops_sign_off_until_a_clinician_writes_a_reason(as_grey, alice, dr_grey):
+def test_a_block_stops_sign_off_until_a_clinician_gives_a_coded_reason(as_grey, alice, dr_grey):
     earlier = SESSION_AT - timedelta(weeks=6)
     vial = make_vial(
         dr_grey,
@@ -248,14 +248,19 @@ def test_a_block_stops_sign_off_until_a_clinician_writes_a_reason(as_grey, alice
     data = {"fingerprint": fingerprint(list(draft.plan.all()))}
     refused = as_grey.post(f"/encounters/{draft.pk}/sign/", data)
     assert refused.status_code == 422
-    assert b"need a clinician" in refused.content
+    assert b"need a coded reason" in refused.content
     draft.refresh_from_db()
     assert not draft.is_signed
-    data["override_retreatment_too_soon"] = "Patient informed; glabellar only."
+    data["override_reason_retreatment_too_soon"] = "documented_clinical_need"
+    data["override_note_retreatment_too_soon"] = "Patient informed; glabellar only."
     as_grey.post(f"/encounters/{draft.pk}/sign/", data)
     draft.refresh_from_db()
     assert draft.is_signed
-    assert draft.overrides.get().reason == "Patient informed; glabellar only."
+    override = draft.overrides.get()
+    assert (override.reason_code, override.reason) == (
+        "documented_clinical_need",
+        "Patient informed; glabellar only.",
+    )
 
 
 def test_a_stale_page_cannot_sign_a_plan_it_did_not_show(as_grey, draft, unchanged) -> None:

@@ -14,8 +14,11 @@ from bonta.api.schemas import (
     AddendumIn,
     AddendumOut,
     CheckOut,
+    CountersignatureRequestIn,
+    CountersignatureRequestOut,
     EncounterIn,
     EncounterOut,
+    OverrideIn,
     PlanIn,
     SignIn,
 )
@@ -67,9 +70,41 @@ def check(request: HttpRequest, encounter_id: UUID) -> dict[str, Any]:
 
 @router.post("/{encounter_id}/sign", response={200: EncounterOut, **ERRORS})
 def sign(request: HttpRequest, encounter_id: UUID, payload: SignIn) -> Encounter:
+    """Sign off. Each clinical block the check raises needs an override with a coded reason and
+    a note; a hard stop is refused whatever is sent (fix the record or the plan); a block that
+    needs a countersignature is refused here (422, `overrides[i].countersigner`): request one.
+    Each refusal is a 422 naming its field, and writes nothing."""
     user = user_of(request)
     encounter = services.load(Encounter, encounter_id, "encounter")
-    services.sign_encounter(encounter, user, payload.overrides)
+    services.sign_encounter(encounter, user, _overrides(payload.overrides))
+    return services.get_encounter(encounter_id, by=user)
+
+
+@router.post(
+    "/{encounter_id}/countersignature-request",
+    response={201: CountersignatureRequestOut, **ERRORS},
+)
+def request_countersignature(
+    request: HttpRequest, encounter_id: UUID, payload: CountersignatureRequestIn
+) -> Status[Any]:
+    """Sign the overrides of a plan whose blocks need a second clinician; nothing is signed
+    until a different clinician countersigns with their own token (POST …/countersign). A
+    change to the plan withdraws the request."""
+    encounter = services.load(Encounter, encounter_id, "encounter")
+    pending = services.request_countersignature(
+        encounter, by=user_of(request), overrides=_overrides(payload.overrides)
+    )
+    return Status(201, pending)
+
+
+@router.post("/{encounter_id}/countersign", response={200: EncounterOut, **ERRORS})
+def countersign(request: HttpRequest, encounter_id: UUID) -> Encounter:
+    """The second clinician countersigns the pending request, authenticated by their own token:
+    the countersignature is their act, never an id the first clinician sends. 422 `countersigner`
+    when it is the requester; 409 when nothing is pending or the plan changed."""
+    user = user_of(request)
+    encounter = services.load(Encounter, encounter_id, "encounter")
+    services.countersign_encounter(encounter, by=user)
     return services.get_encounter(encounter_id, by=user)
 
 
@@ -80,6 +115,10 @@ def add_addendum(request: HttpRequest, encounter_id: UUID, payload: AddendumIn) 
         encounter, by=user_of(request), reason=payload.reason, text=payload.text
     )
     return Status(201, addendum)
+
+
+def _overrides(given: list[OverrideIn]) -> list[services.OverrideInput]:
+    return [services.OverrideInput(o.finding, o.reason, o.note) for o in given]
 
 
 def _plan(payload: PlanIn) -> dict[str, Any]:

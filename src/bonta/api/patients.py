@@ -106,7 +106,7 @@ def record_external_administration(
     request: HttpRequest, patient_id: UUID, payload: ExternalAdministrationIn
 ) -> Status[Any]:
     data = payload.dict()
-    data["pathway_code"] = data.pop("pathway")
+    data["pathway_code"] = data.pop("pathway") or ""
     row = services.record_external_administration(_patient(patient_id), by=user_of(request), **data)
     return Status(201, row)
 

@@ -79,6 +79,13 @@ class FieldError(Schema):
 class FindingOut(Schema):
     code: str
     severity: Literal["block", "warn", "info"]
+    kind: Literal["hard_stop", "clinical_block"] | None = Field(
+        description="blocks only: a hard stop takes no override (fix the record or the plan); "
+        "a clinical block may be overridden with a coded reason"
+    )
+    override: Literal["not_allowed", "reason", "reason_and_countersignature"] | None = Field(
+        description="blocks only: what an override must carry"
+    )
     message: str
     source: str
 
@@ -235,9 +242,20 @@ class AdministrationOut(InjectionOut):
 
 class OverrideOut(Schema):
     code: str
-    reason: str
+    reason_code: str = Field(
+        description="a coded reason (documented_clinical_need, prior_record_incorrect, "
+        "current_label_differs); legacy_free_text for overrides written before coded reasons",
+    )
+    reason: str = Field(description="the clinician's note in their own words")
     clinician_id: UUID
+    countersigner_id: UUID | None = Field(
+        description="the second clinician who countersigned, where the block needs one"
+    )
     at: datetime
+
+    @staticmethod
+    def resolve_reason_code(obj: Any) -> str:
+        return str(obj.reason_code_shown)
 
 
 class AddendumIn(In):
@@ -278,12 +296,49 @@ class CheckOut(Schema):
     points: int
 
 
-class SignIn(In):
-    overrides: dict[str, str] = Field(
-        default={},
-        description="finding code → the clinician's written reason for overriding that block",
-        examples=[{"retreatment_too_soon": "Documented touch-up agreed with the patient"}],
+ReasonCode = Literal["documented_clinical_need", "prior_record_incorrect", "current_label_differs"]
+
+
+class OverrideIn(In):
+    """One clinical block overridden. Hard stops take no override: fix the record or the plan."""
+
+    finding: str = Field(min_length=1, max_length=64, examples=["retreatment_too_soon"])
+    reason: ReasonCode = Field(description="a coded reason that applies to the finding")
+    note: str = Field(
+        min_length=1, max_length=2000, description="the clinician's reason in their own words"
     )
+
+
+class SignIn(In):
+    overrides: list[OverrideIn] = Field(
+        default=[],
+        description="one per clinical block the check raises. A block that needs a "
+        "countersignature (cumulative_dose_exceeded) cannot be signed here: POST "
+        "…/countersignature-request, then a second clinician POSTs …/countersign with their "
+        "own token.",
+        examples=[
+            [
+                {
+                    "finding": "retreatment_too_soon",
+                    "reason": "documented_clinical_need",
+                    "note": "Documented touch-up agreed with the patient",
+                }
+            ]
+        ],
+    )
+
+
+class CountersignatureRequestIn(Schema):
+    overrides: list[OverrideIn] = Field(
+        min_length=1, description="every block overridden; at least one needs a countersignature"
+    )
+
+
+class CountersignatureRequestOut(Schema):
+    encounter_id: UUID
+    requested_by_id: UUID
+    requested_at: datetime
+    overrides: list[OverrideIn]
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -327,10 +382,20 @@ class AdverseEventOut(Schema):
 
 
 class ExternalAdministrationIn(In):
+    """BoNT given elsewhere: on a pathway, or for another indication (give exactly one)."""
+
     on: IsoDate
     product: str = Field(examples=["botox"])
     units: Units
-    pathway: PathwayCode
+    pathway: PathwayCode | None = Field(default=None, description="omit for another indication")
+    indication: str = Field(
+        default="",
+        max_length=200,
+        description="another indication, in free text (e.g. cervical dystonia), instead of a "
+        "pathway; it counts toward the cumulative limit and, for re-treatment, covers only the "
+        "muscles named",
+        examples=["cervical dystonia"],
+    )
     area: str = Field(default="", examples=["chronic_migraine"])
     muscles: list[str] | None = None
     source_system: str = Field(min_length=1, max_length=200, examples=["Other Clinic EHR"])
@@ -343,7 +408,8 @@ class ExternalAdministrationOut(Schema):
     on: date
     product: str
     units: Decimal
-    pathway: str
+    pathway: str = Field(description='"" for another indication')
+    indication: str = Field(description='another indication; "" when on a pathway')
     area: str
     muscles: list[str] | None
     source_system: str

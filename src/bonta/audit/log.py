@@ -31,6 +31,9 @@ DETAIL_KEYS = frozenset(
         "fields",
         "kind",
         "override_codes",
+        "reason_code",  # an override's coded reason (domain.overrides.REASONS), never its note
+        "signer_id",  # the clinician who signed an override (a user id)
+        "countersigner_id",  # the second clinician who countersigned it (a user id)
         "pathway",
         "product",
         "protocol",

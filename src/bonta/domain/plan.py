@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bonta.domain.errors import InvalidInput
+from bonta.domain.headache.judgement import Judgement
+from bonta.domain.headache.nice import Verdict
 from bonta.domain.pathways import Pathway, Side
 
 
@@ -102,11 +104,37 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
+class NiceState:
+    """The chronic-migraine course's NICE TA260 state on the session date (clinical-reference §5).
+
+    Judged from the patient's diary outside the engine (`bonta.domain.headache.nice`, loaded by
+    the migraine pathway) and passed in, so `check` stays pure. For a first cycle (no
+    chronic-migraine session before this one) `initiation` is the TA260 1.1 judgement; for a
+    later one `verdict` is the TA260 1.2 continuation verdict. `reasons` are those rules' own
+    reasons (for a stop or a review: the stopping rules'; for initiation: one per criterion).
+    """
+
+    as_of: date
+    first_cycle: bool
+    initiation: Judgement | None = None  # first cycle only
+    verdict: Verdict | None = None  # later cycles only
+    reasons: tuple[str, ...] = ()
+    review: tuple[str, ...] = ()  # review_not_evaluable: what must be reviewed
+
+    def __post_init__(self) -> None:
+        if self.first_cycle and (self.initiation is None or self.verdict is not None):
+            raise InvalidInput("nice", "a first cycle carries the initiation judgement only")
+        if not self.first_cycle and (self.verdict is None or self.initiation is not None):
+            raise InvalidInput("nice", "a later cycle carries the continuation verdict only")
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     patient: PatientState
     history: tuple[PastTreatment, ...]
     plan: Plan
     on: date  # the session's local calendar date
+    nice: NiceState | None = None  # chronic migraine: the course's NICE TA260 state, if known
 
     @property
     def planned_muscles(self) -> frozenset[str]:

@@ -48,6 +48,13 @@ occipitalis and trapezius and within the trials' 40 U / 8-site ceiling ([W], §1
 
 Other indications (`PastTreatment.indication`, pathway None): they count toward the cumulative
 window, and for re-treatment cover only the muscles they name (none named: no muscle).
+
+NICE TA260 at planning (clinical-reference §5; warnings, never blocks: TA260 is commissioning
+guidance, not the label). A chronic-migraine plan whose `Snapshot.nice` says the course's latest
+continuation verdict is a stop warns `nice_stopping_rule_met` (the rule's reasons, as of the
+session date); `review_not_evaluable` warns `nice_review_not_evaluable` (what to review); a
+first cycle whose TA260 1.1 initiation criteria are not met, or not shown by the record, warns
+`nice_initiation_not_met`. No NICE state (a plan file, a cosmetic plan): nothing is said.
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ from functools import cache
 from bonta.domain.anatomy import area_of, areas, areas_by_muscle, muscles, points
 from bonta.domain.calendar import Interval, age_on
 from bonta.domain.errors import InvalidInput
+from bonta.domain.headache.judgement import Judgement
+from bonta.domain.headache.nice import Verdict
 from bonta.domain.pathways import BlockKind, OverrideNeed, Pathway, Severity
 from bonta.domain.plan import Injection, PastTreatment, Snapshot, VialState
 from bonta.domain.products import LabelDose, Product, all_products, get_product, products_for
@@ -101,6 +110,10 @@ CODES: dict[str, Severity] = {
     # Safety engine v2:
     "off_label_dosing": Severity.WARN,
     "reconstitution_window_unverified": Severity.WARN,
+    # NICE TA260 at planning (chronic migraine; the course's state comes in `Snapshot.nice`):
+    "nice_stopping_rule_met": Severity.WARN,
+    "nice_review_not_evaluable": Severity.WARN,
+    "nice_initiation_not_met": Severity.WARN,
 }
 
 # The kind of every block (reasons in the module docstring and README's findings table).
@@ -680,6 +693,52 @@ def pregnancy_or_breastfeeding(s: Snapshot, product: Product) -> Iterable[Findin
         )
 
 
+# ---- NICE TA260 (chronic migraine) ---------------------------------------------------------
+
+_STOPS = {
+    Verdict.STOP_INADEQUATE_RESPONSE: ("inadequate_response", "inadequate response"),
+    Verdict.STOP_EPISODIC: ("episodic", "changed to episodic migraine"),
+}
+
+
+def nice_ta260(s: Snapshot, product: Product) -> Iterable[Finding]:
+    """The course's NICE TA260 state, as warnings (§5): a stop, a review, unmet initiation."""
+    state = s.nice
+    if state is None or s.plan.pathway is not Pathway.CHRONIC_MIGRAINE:
+        return
+    rules = load("headache")["nice_ta260"]
+    on = state.as_of.isoformat()
+    if state.first_cycle:
+        if state.initiation is Judgement.MET:
+            return
+        shown = "not met" if state.initiation is Judgement.NOT_MET else "not shown by the record"
+        yield finding(
+            "nice_initiation_not_met",
+            f"First cycle: NICE TA260 1.1 start criteria {shown} as of {on}. "
+            + "; ".join(state.reasons)
+            + ". Record why treatment starts outside the NICE criteria, or complete the record.",
+            str(rules["initiation"]["source"]),
+        )
+        return
+    if state.verdict in _STOPS:
+        rule, words = _STOPS[state.verdict]
+        yield finding(
+            "nice_stopping_rule_met",
+            f"NICE TA260 1.2 stopping rule met as of {on} ({words}): "
+            + "; ".join(state.reasons)
+            + ". NICE says treatment should be stopped; record the decision.",
+            str(rules[rule]["source"]),
+        )
+    elif state.verdict is Verdict.REVIEW_NOT_EVALUABLE:
+        yield finding(
+            "nice_review_not_evaluable",
+            f"NICE TA260 1.2 stopping rules are due but the diary cannot decide them as of {on}: "
+            + "; ".join(state.review or state.reasons)
+            + ". Review before continuing.",
+            str(rules["inadequate_response"]["source"]) + "; " + str(rules["episodic"]["source"]),
+        )
+
+
 # ---- vials ---------------------------------------------------------------------------------
 
 
@@ -797,6 +856,7 @@ RULES: tuple[Rule, ...] = (
     multiple_products,
     patient_factors,
     pregnancy_or_breastfeeding,
+    nice_ta260,
 )
 
 

@@ -3,13 +3,15 @@
 `build_snapshot(encounter_id)` reads, in a fixed number of queries whatever the history length:
 the encounter and patient, the draft plan with its vials, every signed administration of this
 patient (both pathways, all products), every external administration, and the vials' draws and
-discards. History is one `PastTreatment` per signed encounter per product, plus one per
-external record. The session date is the encounter's local date in the clinic's time zone.
+discards; plus what the apps registered in `PLANNING_CONTEXT` supply (a chronic-migraine plan:
+the course's NICE TA260 state, from `bonta.migraine.planning`). History is one `PastTreatment`
+per signed encounter per product, plus one per external record. The session date is the
+encounter's local date in the clinic's time zone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -33,6 +35,18 @@ from bonta.records.models import (
     VialDiscard,
 )
 from bonta.records.models.base import units_total
+
+# Snapshot fields that higher apps know and records does not (import-linter: records sits below
+# the pathways). Each supplier takes (patient id, pathway, session date) and returns the value of
+# its Snapshot field, or None; `bonta.migraine` registers "nice" (the course's NICE TA260 state
+# from the diary) in its AppConfig.ready. Called once per snapshot, so once per check.
+PLANNING_CONTEXT: dict[str, Callable[[UUID, Pathway, date], Any]] = {}
+
+
+def planning_context(patient_id: UUID, pathway: Pathway, on: date) -> dict[str, Any]:
+    """The registered suppliers' Snapshot fields for this plan (None values left out)."""
+    found = {name: supply(patient_id, pathway, on) for name, supply in PLANNING_CONTEXT.items()}
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def local_date(at: datetime) -> date:
@@ -68,12 +82,14 @@ def build_snapshot(
         vials=vial_states(planned),
         protocol=encounter.protocol or None,
     )
+    on = local_date(encounter.at)
     return Snapshot(
         patient=encounter.patient.to_domain(),
         # Always read here, never from a page's `reading_once` (the check must see now).
         history=_read_history(encounter.patient_id, exclude_encounter=encounter_id),
         plan=plan,
-        on=local_date(encounter.at),
+        on=on,
+        **planning_context(encounter.patient_id, plan.pathway, on),
     )
 
 
@@ -211,13 +227,15 @@ class CodeList(Aggregate):
 
 
 def _external(row: ExternalAdministration) -> PastTreatment:
+    """An imported record: on a pathway, or (pathway "") for another indication it names."""
     return PastTreatment(
         on=row.on,
         product=row.product,
         units=row.units,
-        pathway=Pathway(row.pathway),
+        pathway=Pathway(row.pathway) if row.pathway else None,
         muscles=external_muscles(row.area, row.muscles),
         source=row.source_system,
+        indication=None if row.pathway else row.indication,
     )
 
 

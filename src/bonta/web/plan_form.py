@@ -148,11 +148,3 @@ def fingerprint(planned: Sequence[PlannedInjection]) -> str:
     """Identifies the stored plan, so sign-off signs the plan whose findings were shown."""
     text = "|".join(f"{p.point}:{p.muscle}:{p.side}:{p.units}:{p.vial_id}" for p in planned)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def overrides(data: Mapping[str, str]) -> dict[str, str]:
-    return {
-        key.removeprefix("override_"): value
-        for key, value in data.items()
-        if key.startswith("override_") and value.strip()
-    }

@@ -30,6 +30,16 @@ urlpatterns = [
     path("encounters/<uuid:encounter_id>/", encounters.encounter_detail, name="encounter"),
     path("encounters/<uuid:encounter_id>/plan/", encounters.encounter_plan, name="plan"),
     path("encounters/<uuid:encounter_id>/sign/", encounters.encounter_sign, name="sign"),
+    path(
+        "encounters/<uuid:encounter_id>/countersign/",
+        encounters.encounter_countersign,
+        name="countersign",
+    ),
+    path(
+        "encounters/<uuid:encounter_id>/countersign/withdraw/",
+        encounters.encounter_withdraw_countersignature,
+        name="withdraw-countersignature",
+    ),
     path("encounters/<uuid:encounter_id>/addenda/", encounters.encounter_addendum, name="addendum"),
     path("encounters/<uuid:encounter_id>/print/", encounters.encounter_print, name="print"),
     path("vials/", vials.stock, name="vials"),

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.domain.anatomy import muscles
-from bonta.domain.pathways import Pathway, Severity
+from bonta.domain.overrides import REASONS, override_need
+from bonta.domain.pathways import BlockKind, OverrideNeed, Pathway, Severity
 from bonta.domain.products import get_product
 from bonta.domain.protocols import protocols
 from bonta.domain.safety import Finding
@@ -141,15 +142,29 @@ def check_context(
     plan_ok: bool = True,
     planned: list[PlannedInjection] | None = None,
 ) -> dict[str, Any]:
-    """Findings for the stored plan (`planned`: that plan, if already read) and the sign form."""
+    """Findings for the stored plan (`planned`: that plan, if already read) and the sign form.
+
+    Blocks are split by kind: hard stops (no override field: fix the record or the plan) and
+    clinical blocks (a coded reason from those that apply, a note, and whether a second
+    clinician must countersign). A pending countersignature request replaces the sign form.
+    """
     findings, summary = services.review_plan(encounter, by=user)
     if planned is None:
         planned = list(encounter.plan.all())
-    blocks = [f for f in findings if f.severity is Severity.BLOCK]
+    blocks = _unique([f for f in findings if f.severity is Severity.BLOCK])
+    hard_stops = [f for f in blocks if f.kind is BlockKind.HARD_STOP]
+    clinical = [
+        _clinical_block(f, sign_values) for f in blocks if f.kind is not BlockKind.HARD_STOP
+    ]
+    pending = services.pending_countersignature(encounter)
     return {
         "encounter": encounter,
         "findings_by_severity": _grouped(findings),
-        "blocks": [(f, sign_values.get(f"override_{f.code}", "")) for f in _unique(blocks)],
+        "blocks": blocks,
+        "hard_stops": hard_stops,
+        "clinical_blocks": clinical,
+        "needs_countersignature": any(b["countersign"] for b in clinical),
+        "pending": _pending_view(pending, user) if pending is not None else None,
         "summary": summary,
         "fingerprint": fingerprint(planned),
         "can_sign": user.role in SIGN,
@@ -157,6 +172,53 @@ def check_context(
         "consent_missing": consent_missing(encounter),
         "can_witness": user.role in WITNESS,
     }
+
+
+def _clinical_block(f: Finding, sign_values: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "finding": f,
+        "reasons": [(r.code, r.text) for r in REASONS.values() if f.code in r.applies_to],
+        "reason": sign_values.get(f"override_reason_{f.code}", ""),
+        "note": sign_values.get(f"override_note_{f.code}", ""),
+        "countersign": f.override is OverrideNeed.REASON_AND_COUNTERSIGNATURE,
+    }
+
+
+def _pending_view(pending: Any, user: User) -> dict[str, Any]:
+    return {
+        "request": pending,
+        "mine": pending.requested_by_id == user.pk,
+        "overrides": [
+            {**o, "reason_text": REASONS[o["reason"]].text if o["reason"] in REASONS else ""}
+            for o in pending.overrides
+        ],
+    }
+
+
+def override_inputs(data: Mapping[str, str]) -> list[services.OverrideInput]:
+    """The sign form's overrides: `override_reason_<code>` and `override_note_<code>` per block.
+
+    Every block the form names is passed on, even half filled, so sign-off refuses it by field
+    rather than as a missing override.
+    """
+    prefix = "override_reason_"
+    found = []
+    for key in data:
+        if not key.startswith(prefix):
+            continue
+        code = key.removeprefix(prefix)
+        reason = str(data.get(key, "")).strip()
+        note = str(data.get(f"override_note_{code}", "")).strip()
+        if reason or note:
+            found.append(services.OverrideInput(code, reason, note))
+    return found
+
+
+def needs_countersignature(overrides: Iterable[services.OverrideInput]) -> bool:
+    """Whether any of these overrides waits for a second clinician (the request path)."""
+    return any(
+        override_need(o.finding) is OverrideNeed.REASON_AND_COUNTERSIGNATURE for o in overrides
+    )
 
 
 def consent_missing(encounter: Encounter) -> str:

@@ -1,9 +1,11 @@
 """Records: the facts of care. Split by topic; import models from here."""
 
 from bonta.records.models.encounters import (
+    LEGACY_REASON,
     Addendum,
     Administration,
     Assessment,
+    CountersignatureRequest,
     Encounter,
     EncounterStatus,
     FindingOverride,
@@ -21,6 +23,7 @@ from bonta.records.models.patients import Course, CourseStatus, Patient
 from bonta.records.models.stock import Vial, VialDiscard
 
 __all__ = [
+    "LEGACY_REASON",
     "URGENT_ADVERSE_EVENTS",
     "Addendum",
     "Administration",
@@ -29,6 +32,7 @@ __all__ = [
     "AdverseEventSeverity",
     "AdverseEventType",
     "Assessment",
+    "CountersignatureRequest",
     "Course",
     "CourseStatus",
     "Encounter",

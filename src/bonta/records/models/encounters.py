@@ -156,15 +156,32 @@ class Administration(_PartOfEncounter):
         return f"{self.units} U {self.product} {self.muscle} {self.side}"
 
 
+# Overrides written before coded reasons (issue 10) have no reason code: only free text.
+LEGACY_REASON = "legacy_free_text"
+
+
 class FindingOverride(models.Model):
-    """A clinician's written reason for proceeding despite a `block` finding (audited)."""
+    """A clinician's override of a clinical block at sign-off (audited), written once.
+
+    `reason_code` is a `bonta.domain.overrides.REASONS` code; `reason` the clinician's own
+    words. `countersigner` is the second clinician who countersigned (where the block needs
+    one, `cumulative_dose_exceeded`), by their own act while signed in as themselves. Rows from
+    before coded reasons have no code (`LEGACY_REASON` when shown) and no countersigner. Every
+    column is written in the one INSERT at sign-off, never updated.
+    """
 
     id = uuid_pk()
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="overrides")
     code = models.CharField(max_length=64)
     reason = models.TextField()
+    # Nullable (no default) so the column is added without rebuilding the table: null is a
+    # legacy row (shown as LEGACY_REASON); every new override carries a code.
+    reason_code = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     at = models.DateTimeField()
 
@@ -175,6 +192,34 @@ class FindingOverride(models.Model):
 
     def __str__(self) -> str:
         return f"override {self.code} on {self.encounter_id}"
+
+    @property
+    def reason_code_shown(self) -> str:
+        return self.reason_code or LEGACY_REASON
+
+
+class CountersignatureRequest(models.Model):
+    """Sign-off waiting for a second clinician: the overrides the first clinician signed.
+
+    The first clinician (`requested_by`) signs the overrides; a different clinician, signed in
+    as themselves, countersigns, and only then is the encounter signed (in that transaction,
+    after a fresh check). Any change to the plan withdraws the request; `plan_fingerprint`
+    names the plan it was made for. One per draft; removed when the encounter is signed.
+    """
+
+    id = uuid_pk()
+    encounter = models.OneToOneField(
+        Encounter, on_delete=models.CASCADE, related_name="countersignature_request"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    plan_fingerprint = models.CharField(max_length=64)
+    overrides = models.JSONField()  # [{"finding", "reason", "note"}], as validated
+
+    def __str__(self) -> str:
+        return f"countersignature request on {self.encounter_id}"
 
 
 class Addendum(models.Model):

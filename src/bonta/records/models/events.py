@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from bonta.records.models.base import pathway_field, units_field, uuid_pk
+from bonta.records.models.base import PATHWAY_CHOICES, units_field, uuid_pk
 from bonta.records.models.encounters import Encounter
 from bonta.records.models.patients import Patient
 
@@ -83,7 +83,13 @@ class AdverseEvent(models.Model):
 
 
 class ExternalAdministration(models.Model):
-    """BoNT given elsewhere; counts in every cumulative-dose and interval rule."""
+    """BoNT given elsewhere; counts in every cumulative-dose and interval rule.
+
+    Given on one of Bonta's pathways (`pathway` set, `indication` ""), or for another
+    indication (`pathway` "", `indication` its name in free text, e.g. "cervical dystonia"):
+    such a record counts toward the cumulative window and, for re-treatment, covers only the
+    `muscles` it names.
+    """
 
     id = uuid_pk()
     patient = models.ForeignKey(
@@ -92,7 +98,8 @@ class ExternalAdministration(models.Model):
     on = models.DateField()
     product = models.CharField(max_length=32)
     units = units_field()
-    pathway = pathway_field()
+    pathway = models.CharField(max_length=32, choices=PATHWAY_CHOICES, blank=True)
+    indication = models.CharField(max_length=200, blank=True, default="")
     area = models.CharField(max_length=64, blank=True)
     muscles = models.JSONField(null=True, blank=True)  # None: the record does not say
     source_system = models.CharField(max_length=200)

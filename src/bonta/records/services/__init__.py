@@ -6,13 +6,18 @@ Each write runs in one transaction with its audit event; reads of patient data a
 from bonta.records.services._common import load
 from bonta.records.services.encounters import (
     InjectionInput,
+    OverrideInput,
     amend_encounter,
     check_plan,
+    countersign_encounter,
     get_encounter,
     open_encounter,
+    pending_countersignature,
     plan_treatment,
+    request_countersignature,
     review_plan,
     sign_encounter,
+    withdraw_countersignature_request,
 )
 from bonta.records.services.events import (
     list_adverse_events,
@@ -37,10 +42,12 @@ from bonta.records.services.vials import (
 
 __all__ = [
     "InjectionInput",
+    "OverrideInput",
     "PatientFlags",
     "amend_encounter",
     "amend_patient_flags",
     "check_plan",
+    "countersign_encounter",
     "create_patient",
     "discard_from_vial",
     "get_encounter",
@@ -50,13 +57,16 @@ __all__ = [
     "list_vials",
     "load",
     "open_encounter",
+    "pending_countersignature",
     "plan_treatment",
     "reconstitute_vial",
     "record_adverse_event",
     "record_external_administration",
     "register_vial",
+    "request_countersignature",
     "review_plan",
     "sign_encounter",
     "update_patient_flags",
     "vials_with_usage",
+    "withdraw_countersignature_request",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,15 +17,17 @@ from bonta.audit.log import record
 from bonta.domain.anatomy import check_side, get_muscle, get_point
 from bonta.domain.dilution import volume_ml
 from bonta.domain.errors import InvalidInput
-from bonta.domain.pathways import Pathway, Severity, Side
+from bonta.domain.overrides import REASONS, OverrideRequest, override_need, validate_overrides
+from bonta.domain.pathways import BlockKind, OverrideNeed, Pathway, Side
 from bonta.domain.plan import Injection, check_plan_size
 from bonta.domain.products import get_product
 from bonta.domain.protocols import Protocol, expand, get_protocol
-from bonta.domain.safety import CODES, Finding, check
+from bonta.domain.safety import Finding, check
 from bonta.records.errors import Conflict, SignedEncounterImmutable, SignRefused
 from bonta.records.models import (
     Addendum,
     Administration,
+    CountersignatureRequest,
     Course,
     CourseStatus,
     Encounter,
@@ -205,60 +208,155 @@ def review_plan(encounter: Encounter, *, by: User) -> tuple[list[Finding], PlanS
     return findings, summarise(snapshot)
 
 
+@dataclass(frozen=True)
+class OverrideInput:
+    """One clinician's override of one clinical block, as an interface gives it.
+
+    `reason` is a `bonta.domain.overrides.REASONS` code, `note` the clinician's own words (both
+    required). There is no countersigner here: a countersignature is the second clinician's own
+    act (`countersign_encounter`, signed in as themselves), never a name the first one types.
+    """
+
+    finding: str
+    reason: str
+    note: str = ""
+
+
 def sign_encounter(
-    encounter: Encounter, by: User, overrides: Mapping[str, str] | None = None
+    encounter: Encounter, by: User, overrides: Sequence[OverrideInput] = ()
 ) -> Encounter:
     """Sign off: re-check on fresh history under the patient lock, then write what was given.
 
-    Refuses without a current consent for the encounter's pathway (ConsentRequired, field
-    "consent"), and any `block` finding without an override (a clinician's written reason).
-    Overrides for codes the check did not raise are ignored. One transaction: either everything (
-    overrides, administrations, status, audit) is written or nothing.
+    Refuses without a current consent for the encounter's pathway (field "consent"); refuses a
+    hard stop whatever is sent (fix the record or change the plan); refuses a clinical block
+    without an override carrying a coded reason and a note (`overrides[i].reason`, `.note`),
+    and an override the domain rejects (`bonta.domain.overrides.validate_overrides`: unknown
+    code, not raised, twice, reason that does not apply). A block that needs a countersignature
+    (`cumulative_dose_exceeded`) cannot be signed here: `request_countersignature` first. One
+    transaction: either everything (overrides, administrations, status, audit) is written or
+    nothing.
     """
     require_role(by, SIGN, "sign encounters or override findings")
-    reasons = _override_reasons(overrides or {})
+    given = _override_shapes(overrides)
     with transaction.atomic():
-        # The patient row is the lock: two sessions for one patient cannot both pass the
-        # cumulative-dose check (PostgreSQL FOR UPDATE on patient and encounter in one
-        # statement; SQLite's IMMEDIATE BEGIN serialises writers).
-        locked = (
-            Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
-        )
-        if locked.is_signed:
-            raise Conflict(
-                f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
-                "nothing was changed."
+        locked = _lock_for_sign_off(encounter)
+        planned, findings = _fresh_check(locked)
+        passed = _validated_overrides(findings, given, signer=by, countersigner=None)
+        _complete_sign_off(locked, planned, findings, passed, signer=by, actor=by)
+    return locked
+
+
+def request_countersignature(
+    encounter: Encounter, *, by: User, overrides: Sequence[OverrideInput]
+) -> CountersignatureRequest:
+    """Sign the overrides of a plan whose blocks need a second clinician, and wait for one.
+
+    Everything sign-off checks is checked now (consent, a fresh safety check, every block
+    overridden with a coded reason and a note); at least one override must need a
+    countersignature. Nothing is signed: a different clinician countersigns
+    (`countersign_encounter`) and the encounter is signed then. A new request replaces a
+    pending one; any change to the plan withdraws it.
+    """
+    require_role(by, SIGN, "sign encounters or override findings")
+    given = _override_shapes(overrides)
+    with transaction.atomic():
+        locked = _lock_for_sign_off(encounter)
+        planned, findings = _fresh_check(locked)
+        passed = _validated_overrides(findings, given, signer=by, countersigner=_PENDING)
+        if not any(override_need(o.finding) is _NEEDS_SECOND for o in passed):
+            raise InvalidInput(
+                "overrides", "no override here needs a countersignature: sign off instead"
             )
-        # Consent for this pathway, on the current document version (bonta.consent.guard,
-        # registered in SIGN_OFF_GUARDS): one query; refused with field "consent" before
-        # anything is written.
-        require_sign_off_preconditions(locked.patient_id, locked.pathway)
-        planned = planned_rows(locked.pk, lock_vials=True)
-        snapshot = build_snapshot(locked.pk, encounter=locked, planned=planned)
-        if not snapshot.plan.injections:
-            raise InvalidInput("injections", "the plan has no injections to sign")
-        findings = check(snapshot)
-        overridden = _refuse_unoverridden_blocks(findings, reasons)
-        now = timezone.now()
-        _write_overrides(locked, by, overridden, reasons, now)
-        _write_administrations(locked, planned)
-        # The draft → signed transition, guarded in SQL: exactly one row moves or none does.
-        moved = Encounter.objects.filter(pk=locked.pk, status=EncounterStatus.DRAFT).update(
-            status=EncounterStatus.SIGNED, signed_by=by, signed_at=now
+        CountersignatureRequest.objects.filter(encounter=locked).delete()
+        pending = CountersignatureRequest.objects.create(
+            encounter=locked,
+            requested_by=by,
+            requested_at=timezone.now(),
+            plan_fingerprint=plan_fingerprint(planned),
+            overrides=[{"finding": o.finding, "reason": o.reason, "note": o.note} for o in passed],
         )
-        if moved != 1:
-            raise Conflict("This encounter was signed by someone else; nothing was changed.")
-        locked.status, locked.signed_by, locked.signed_at = EncounterStatus.SIGNED, by, now
-        history_changed(locked.patient_id)
         record(
-            "encounter.sign",
+            "encounter.countersignature_request",
             actor=by,
             object_type="encounter",
             object_id=locked.pk,
             patient_id=locked.patient_id,
-            detail={"codes": [f.code for f in findings], "override_codes": overridden},
+            detail={"override_codes": sorted(o.finding for o in passed)},
+        )
+    return pending
+
+
+def countersign_encounter(encounter: Encounter, *, by: User) -> Encounter:
+    """The second clinician countersigns a pending request, and the encounter is signed.
+
+    `by` is the countersigner, signed in as themselves (their session or API token is the
+    attestation); they must hold the sign role and not be the clinician who requested it
+    (field "countersigner"). The plan must be the one the request was made for, the requester
+    must still be able to sign, and a fresh check under the patient lock must still pass with
+    the requested overrides. The encounter is signed by the requester; each override row names
+    both clinicians.
+    """
+    require_role(by, SIGN, "countersign overrides")
+    with transaction.atomic():
+        locked = _lock_for_sign_off(encounter)
+        pending = (
+            CountersignatureRequest.objects.select_related("requested_by")
+            .filter(encounter=locked)
+            .first()
+        )
+        if pending is None:
+            raise Conflict("No countersignature is pending for this encounter; nothing changed.")
+        signer = pending.requested_by
+        if signer.pk == by.pk:
+            raise InvalidInput(
+                "countersigner",
+                "must be a second clinician, not the one who requested the countersignature",
+            )
+        if not signer.is_active or signer.role not in SIGN:
+            raise Conflict(f"{signer.username} can no longer sign: the request must be made again.")
+        planned, findings = _fresh_check(locked)
+        if plan_fingerprint(planned) != pending.plan_fingerprint:
+            raise Conflict("The plan changed after the request: it must be requested again.")
+        given = [OverrideInput(**o) for o in pending.overrides]
+        passed = _validated_overrides(findings, given, signer=signer, countersigner=by)
+        pending.delete()
+        _complete_sign_off(
+            locked, planned, findings, passed, signer=signer, actor=by, countersigner=by
         )
     return locked
+
+
+def withdraw_countersignature_request(encounter: Encounter, *, by: User) -> None:
+    """Withdraw a pending request (the clinician changed their mind; nothing was signed)."""
+    require_role(by, SIGN, "withdraw countersignature requests")
+    with transaction.atomic():
+        locked = _locked_draft(encounter.pk)
+        removed, _ = CountersignatureRequest.objects.filter(encounter=locked).delete()
+        if not removed:
+            raise Conflict("No countersignature is pending for this encounter; nothing changed.")
+        record(
+            "encounter.countersignature_withdraw",
+            actor=by,
+            object_type="encounter",
+            object_id=locked.pk,
+            patient_id=locked.patient_id,
+            detail={"status": "withdrawn"},
+        )
+
+
+def pending_countersignature(encounter: Encounter) -> CountersignatureRequest | None:
+    """The draft's pending countersignature request, if any (for the workspace)."""
+    return (
+        CountersignatureRequest.objects.select_related("requested_by")
+        .filter(encounter_id=encounter.pk)
+        .first()
+    )
+
+
+def plan_fingerprint(planned: Sequence[PlannedInjection]) -> str:
+    """Identifies a stored plan: its points, muscles, sides, units and vials, in order."""
+    text = "|".join(f"{p.point}:{p.muscle}:{p.side}:{p.units}:{p.vial_id}" for p in planned)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def amend_encounter(encounter: Encounter, *, by: User, reason: str, text: str) -> Addendum:
@@ -338,6 +436,7 @@ def _write_plan(
         row.position = position
     PlannedInjection.objects.filter(encounter=encounter).delete()
     PlannedInjection.objects.bulk_create(rows)  # the draft is locked and checked above
+    _withdraw_on_plan_change(encounter, by)
     recorded = protocol or template or ""
     if encounter.protocol != recorded:  # unchanged on most edits: no UPDATE needed
         encounter.protocol = recorded
@@ -350,6 +449,20 @@ def _write_plan(
         patient_id=encounter.patient_id,
         detail={"protocol": encounter.protocol, "count": len(rows)},
     )
+
+
+def _withdraw_on_plan_change(encounter: Encounter, by: User) -> None:
+    """A countersignature request is for one plan: any change to the plan withdraws it."""
+    removed, _ = CountersignatureRequest.objects.filter(encounter=encounter).delete()
+    if removed:
+        record(
+            "encounter.countersignature_withdraw",
+            actor=by,
+            object_type="encounter",
+            object_id=encounter.pk,
+            patient_id=encounter.patient_id,
+            detail={"status": "withdrawn_plan_changed"},
+        )
 
 
 def _vials_by_id(ids: Iterable[UUID | str | None]) -> dict[str, Vial]:
@@ -437,41 +550,186 @@ def _row(encounter: Encounter, injection: Injection, vial: Vial) -> PlannedInjec
     )
 
 
-def _override_reasons(overrides: Mapping[str, str]) -> dict[str, str]:
-    reasons = {}
-    for code, reason in overrides.items():
-        if code not in CODES:
-            raise InvalidInput(f"overrides.{code}", "unknown finding code")
-        reasons[code] = required_text(reason, f"overrides.{code}", multiline=True)
-    return reasons
+# The countersigner stand-in while a request waits: any id but the signer's passes the
+# domain's check; the real countersigner is checked when they countersign.
+_PENDING = "pending-second-clinician"
+_NEEDS_SECOND = OverrideNeed.REASON_AND_COUNTERSIGNATURE
+NOTE_MAX = 2000
 
 
-def _refuse_unoverridden_blocks(findings: list[Finding], reasons: Mapping[str, str]) -> list[str]:
-    blocks = [f for f in findings if f.severity is Severity.BLOCK]
-    missing = [f for f in blocks if f.code not in reasons]
-    if missing:
-        codes = ", ".join(sorted({f.code for f in missing}))
-        raise SignRefused(
-            f"Sign-off refused: blocking findings need a clinician's written override ({codes}).",
-            missing,
+def _override_shapes(overrides: Sequence[OverrideInput]) -> list[OverrideInput]:
+    """Refuse what needs no check to refuse (before any lock): a reason code or note missing."""
+    shaped = []
+    for i, given in enumerate(overrides):
+        field = f"overrides[{i}]"
+        finding = str(given.finding or "").strip()
+        if not finding:
+            raise InvalidInput(f"{field}.finding", "is required")
+        reason = str(given.reason or "").strip()
+        if not reason:
+            known = ", ".join(REASONS)
+            raise InvalidInput(f"{field}.reason", f"choose a coded reason ({known})")
+        shaped.append(OverrideInput(finding, reason, str(given.note or "").strip()))
+    return shaped
+
+
+def _lock_for_sign_off(encounter: Encounter) -> Encounter:
+    """The draft, locked with its patient; refused when already signed or without consent."""
+    # The patient row is the lock: two sessions for one patient cannot both pass the
+    # cumulative-dose check (PostgreSQL FOR UPDATE on patient and encounter in one
+    # statement; SQLite's IMMEDIATE BEGIN serialises writers).
+    locked = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+    if locked.is_signed:
+        raise Conflict(
+            f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
+            "nothing was changed."
         )
-    return sorted({f.code for f in blocks})
+    # Consent for this pathway, on the current document version (bonta.consent.guard,
+    # registered in SIGN_OFF_GUARDS): one query; refused with field "consent" before
+    # anything is written.
+    require_sign_off_preconditions(locked.patient_id, locked.pathway)
+    return locked
+
+
+def _fresh_check(locked: Encounter) -> tuple[list[PlannedInjection], list[Finding]]:
+    planned = planned_rows(locked.pk, lock_vials=True)
+    snapshot = build_snapshot(locked.pk, encounter=locked, planned=planned)
+    if not snapshot.plan.injections:
+        raise InvalidInput("injections", "the plan has no injections to sign")
+    return planned, check(snapshot)
+
+
+def _validated_overrides(
+    findings: list[Finding],
+    given: Sequence[OverrideInput],
+    *,
+    signer: User,
+    countersigner: User | str | None,
+) -> list[OverrideInput]:
+    """The overrides, accepted by the domain's rules, with every block overridden; else raise.
+
+    InvalidInput names `overrides[i].<field>`; SignRefused lists the blocks left: hard stops
+    (fix the record or change the plan) and clinical blocks without an override.
+    """
+    other = countersigner.pk if isinstance(countersigner, User) else countersigner
+    requests = [
+        OverrideRequest(
+            o.finding,
+            o.reason,
+            signer=str(signer.pk),
+            note=o.note,
+            countersigner=None if other is None else str(other),
+        )
+        for o in given
+    ]
+    try:
+        left = validate_overrides(findings, requests)
+    except InvalidInput as refused:
+        if refused.field.endswith(".countersigner") and countersigner is None:
+            raise InvalidInput(
+                refused.field,
+                f"{refused.reason}: request one (in the workspace, 'Sign and request "
+                "countersignature'; API POST /api/encounters/{id}/countersignature-request); "
+                "a second clinician, signed in as themselves, countersigns",
+            ) from None
+        raise
+    for i, o in enumerate(given):
+        if not o.note:
+            raise InvalidInput(f"overrides[{i}].note", "write the clinician's reason in words")
+        # within NOTE_MAX, no control characters (line breaks and tabs are fine)
+        required_text(o.note, f"overrides[{i}].note", NOTE_MAX, multiline=True)
+    if left:
+        raise SignRefused(_refusal(left), left)
+    return list(given)
+
+
+def _refusal(left: Sequence[Finding]) -> str:
+    hard = sorted({f.code for f in left if f.kind is BlockKind.HARD_STOP})
+    clinical = sorted({f.code for f in left if f.kind is BlockKind.CLINICAL_BLOCK})
+    parts = []
+    if hard:
+        parts.append(
+            f"hard stops cannot be overridden: fix the record or change the plan "
+            f"({', '.join(hard)})"
+        )
+    if clinical:
+        parts.append(
+            f"clinical blocks need a coded reason and a written note ({', '.join(clinical)})"
+        )
+    return "Sign-off refused: " + "; ".join(parts) + "."
+
+
+def _complete_sign_off(
+    locked: Encounter,
+    planned: Sequence[PlannedInjection],
+    findings: list[Finding],
+    passed: Sequence[OverrideInput],
+    *,
+    signer: User,
+    actor: User,
+    countersigner: User | None = None,
+) -> None:
+    now = timezone.now()
+    _write_overrides(locked, actor, passed, signer, countersigner, now)
+    _write_administrations(locked, planned)
+    # The draft → signed transition, guarded in SQL: exactly one row moves or none does.
+    moved = Encounter.objects.filter(pk=locked.pk, status=EncounterStatus.DRAFT).update(
+        status=EncounterStatus.SIGNED, signed_by=signer, signed_at=now
+    )
+    if moved != 1:
+        raise Conflict("This encounter was signed by someone else; nothing was changed.")
+    locked.status, locked.signed_by, locked.signed_at = EncounterStatus.SIGNED, signer, now
+    history_changed(locked.patient_id)
+    detail: dict[str, object] = {
+        "codes": [f.code for f in findings],
+        "override_codes": sorted(o.finding for o in passed),
+    }
+    if countersigner is not None:
+        detail["signer_id"] = str(signer.pk)
+        detail["countersigner_id"] = str(countersigner.pk)
+    record(
+        "encounter.sign",
+        actor=actor,
+        object_type="encounter",
+        object_id=locked.pk,
+        patient_id=locked.patient_id,
+        detail=detail,
+    )
 
 
 def _write_overrides(
-    encounter: Encounter, by: User, codes: list[str], reasons: Mapping[str, str], at: datetime
+    encounter: Encounter,
+    actor: User,
+    passed: Sequence[OverrideInput],
+    signer: User,
+    countersigner: User | None,
+    at: datetime,
 ) -> None:
-    for code in codes:
+    for given in passed:
+        # Every column in this one INSERT: an override row is never updated afterwards.
         override = FindingOverride.objects.create(
-            encounter=encounter, code=code, reason=reasons[code], clinician=by, at=at
+            encounter=encounter,
+            code=given.finding,
+            reason_code=given.reason,
+            reason=given.note,
+            clinician=signer,
+            countersigner=countersigner,
+            at=at,
         )
+        detail: dict[str, object] = {
+            "codes": [given.finding],
+            "reason_code": given.reason,
+            "encounter_id": str(encounter.pk),
+        }
+        if countersigner is not None:
+            detail["countersigner_id"] = str(countersigner.pk)
         record(
             "finding.override",
-            actor=by,
+            actor=actor,
             object_type="finding_override",
             object_id=override.pk,
             patient_id=encounter.patient_id,
-            detail={"codes": [code], "encounter_id": str(encounter.pk)},
+            detail=detail,
         )
 
 

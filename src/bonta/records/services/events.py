@@ -102,23 +102,40 @@ def record_external_administration(
     on: date,
     product: str,
     units: Decimal | str | int,
-    pathway_code: str,
     source_system: str,
+    pathway_code: str = "",
+    indication: str = "",
     source_id: str = "",
     area: str = "",
     muscles: Sequence[str] | None = None,
 ) -> ExternalAdministration:
-    """Record BoNT given elsewhere; it counts in every cumulative-dose and interval rule."""
+    """Record BoNT given elsewhere; it counts in every cumulative-dose and interval rule.
+
+    Given on one of Bonta's pathways (`pathway_code`, optionally an `area` of it), or for
+    another indication (`indication`, free text such as "cervical dystonia"; no pathway, no
+    area): such a record counts toward the cumulative window and, for re-treatment, covers only
+    the `muscles` it names. Exactly one of `pathway_code` and `indication` is given.
+    """
     require_role(by, CLINICAL_WRITE, "record external administrations")
-    way = pathway(pathway_code)
-    if area and get_area(area, "area").pathway is not way:
+    other = str(indication or "").strip()
+    if other and pathway_code:
+        raise InvalidInput("indication", "give a pathway or another indication, not both")
+    if not other and not pathway_code:
+        raise InvalidInput("pathway", "give the pathway, or the other indication it was for")
+    if len(other) > INDICATION_MAX:
+        raise InvalidInput("indication", f"must be at most {INDICATION_MAX} characters")
+    if other and area:
+        raise InvalidInput("area", "an area belongs to a pathway; name the muscles instead")
+    way = pathway(pathway_code) if not other else None
+    if area and way is not None and get_area(area, "area").pathway is not way:
         raise InvalidInput("area", f"{area} is not a {way.label.lower()} area")
     row = ExternalAdministration(
         patient=patient,
         on=not_in_future(a_date(on, "on"), "on"),
         product=get_product(product, "product").code,
         units=positive_units(units, "units"),
-        pathway=way.value,
+        pathway=way.value if way is not None else "",
+        indication=other,
         area=area,
         muscles=[get_muscle(m, f"muscles[{i}]").code for i, m in enumerate(muscles)]
         if muscles
@@ -142,9 +159,12 @@ def record_external_administration(
             object_type="external_administration",
             object_id=row.pk,
             patient_id=patient.pk,
-            detail={"product": row.product, "pathway": row.pathway},
+            detail={"product": row.product, "pathway": row.pathway or "other_indication"},
         )
     return row
+
+
+INDICATION_MAX = 200  # the column's length
 
 
 def _source_system(value: str) -> str:

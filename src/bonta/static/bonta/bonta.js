@@ -5,8 +5,9 @@
  * 2. Injection map: one view at a time (tabs); a point not yet planned is added by a tap,
  *    Enter or Space (pressing its button in the point list, so map and list are one control);
  *    a planned point is selected for the units editor beside the map.
- * 3. Sign-off: enabled only when every blocking finding has a written override reason;
- *    disabled once pressed, so a double click sends one request.
+ * 3. Sign-off: enabled only when every clinical block has a coded reason and a note (hard
+ *    stops have no override field and keep the button disabled server-side); disabled once
+ *    pressed, so a double click sends one request.
  * 4. A planned point's vial list: the stock the page was loaded with is offered on focus.
  */
 (function () {
@@ -204,23 +205,31 @@
     if (event.target.closest && event.target.closest("[data-no-recheck]")) event.stopPropagation();
   }, true);
 
+  // ---- Sign-off (safety engine v2): a clinical block needs a reason code and a note -------
+  function overrideComplete(box) {
+    var reason = box.querySelector("[data-override-reason]");
+    var note = box.querySelector("[data-override-note]");
+    return !!(reason && note && reason.value.trim() !== "" && note.value.trim() !== "");
+  }
   function updateSign() {
     var button = document.getElementById("sign-button");
     if (!button || button.hasAttribute("data-plan-empty") || button.dataset.sent) return;
-    var reasons = document.querySelectorAll("[data-override]");
-    var ready = Array.prototype.every.call(reasons, function (t) { return t.value.trim() !== ""; });
-    button.disabled = !ready;
+    if (document.querySelector("[data-hard-stop]")) { button.disabled = true; return; }
+    var boxes = document.querySelectorAll("[data-override]");
+    button.disabled = !Array.prototype.every.call(boxes, overrideComplete);
   }
   document.addEventListener("input", updateSign);
+  document.addEventListener("change", updateSign);
   document.addEventListener("htmx:afterSettle", updateSign);
   document.addEventListener("DOMContentLoaded", updateSign);
   document.addEventListener("submit", function (event) {
-    if (!event.target.matches("[data-sign-form]")) return;
-    var button = document.getElementById("sign-button");
+    if (!event.target.matches("[data-sign-form], [data-countersign-form]")) return;
+    var button = event.target.querySelector("button[type=submit]");
     if (button) {
       if (button.dataset.sent) { event.preventDefault(); return; }
       button.dataset.sent = "1";
       window.setTimeout(function () { button.disabled = true; }, 0);
     }
   });
+  // ---- end of sign-off ---------------------------------------------------------------------
 })();

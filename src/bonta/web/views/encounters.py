@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, SIGN, staff
 from bonta.ui.forms import add_service_error
 from bonta.web import queries, workspace
 from bonta.web.forms import AddendumForm, EncounterStartForm
-from bonta.web.plan_form import PlanState, fingerprint, overrides
+from bonta.web.plan_form import PlanState, fingerprint
 from bonta.web.views.patients import standing_flags
 
 
@@ -81,7 +82,7 @@ def render_draft(
     request: HttpRequest,
     encounter: Encounter,
     state: PlanState,
-    sign_values: dict[str, str],
+    sign_values: Mapping[str, str],
     status: int = 200,
 ) -> HttpResponse:
     stock = queries.vials_in_stock(encounter.product)
@@ -129,7 +130,7 @@ def encounter_plan(request: HttpRequest, encounter_id: str) -> HttpResponse:
         planned = _save_plan(request, encounter, state)
         if not is_htmx(request):
             if state.has_errors:
-                return render_draft(request, encounter, state, overrides(request.POST), 422)
+                return render_draft(request, encounter, state, request.POST, 422)
             return redirect("web:encounter", encounter_id=encounter.pk)
         plan_ok = not state.has_errors
         context = {
@@ -171,24 +172,76 @@ def _save_plan(
 @staff(SIGN, "sign encounters")
 @require_POST
 def encounter_sign(request: HttpRequest, encounter_id: str) -> HttpResponse:
+    """Sign off; or, when a block needs a second clinician, sign the overrides and request a
+    countersignature (the encounter is signed when a different clinician countersigns)."""
     encounter = services.load(Encounter, encounter_id, "encounter")
-    given = request.POST.get("fingerprint", "")
-    if not encounter.is_signed and given != fingerprint(list(encounter.plan.all())):
-        messages.error(
-            request, "The plan changed after its findings were shown: check and sign again."
-        )
+    if not _same_plan(request, encounter):
         return redirect("web:encounter", encounter_id=encounter.pk)
+    given = workspace.override_inputs(request.POST)
     try:
-        services.sign_encounter(encounter, request.user, overrides(request.POST))
+        if workspace.needs_countersignature(given):
+            services.request_countersignature(encounter, by=request.user, overrides=given)
+        else:
+            services.sign_encounter(encounter, request.user, given)
     except Conflict as error:
         messages.info(request, error.message)
     except (SignRefused, InvalidInput) as error:
         messages.error(request, error.message)
         state = workspace.initial_state(encounter)
-        return render_draft(request, encounter, state, overrides(request.POST), 422)
+        return render_draft(request, encounter, state, request.POST, 422)
     else:
-        messages.success(request, "Encounter signed. The record is now read-only.")
+        if workspace.needs_countersignature(given):
+            messages.success(
+                request,
+                "Overrides signed. A second clinician must now sign in as themselves and "
+                "countersign; the encounter is signed then.",
+            )
+        else:
+            messages.success(request, "Encounter signed. The record is now read-only.")
     return redirect("web:encounter", encounter_id=encounter.pk)
+
+
+@staff(SIGN, "countersign overrides")
+@require_POST
+def encounter_countersign(request: HttpRequest, encounter_id: str) -> HttpResponse:
+    """The second clinician, signed in as themselves, countersigns and so signs the encounter."""
+    encounter = services.load(Encounter, encounter_id, "encounter")
+    if not _same_plan(request, encounter):
+        return redirect("web:encounter", encounter_id=encounter.pk)
+    try:
+        services.countersign_encounter(encounter, by=request.user)
+    except Conflict as error:
+        messages.info(request, error.message)
+    except (SignRefused, InvalidInput) as error:
+        messages.error(request, error.message)
+        return render_draft(request, encounter, workspace.initial_state(encounter), {}, 422)
+    else:
+        messages.success(request, "Countersigned. The encounter is signed and read-only.")
+    return redirect("web:encounter", encounter_id=encounter.pk)
+
+
+@staff(SIGN, "withdraw countersignature requests")
+@require_POST
+def encounter_withdraw_countersignature(request: HttpRequest, encounter_id: str) -> HttpResponse:
+    encounter = services.load(Encounter, encounter_id, "encounter")
+    try:
+        services.withdraw_countersignature_request(encounter, by=request.user)
+    except Conflict as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, "Countersignature request withdrawn; nothing was signed.")
+    return redirect("web:encounter", encounter_id=encounter.pk)
+
+
+def _same_plan(request: HttpRequest, encounter: Encounter) -> bool:
+    """The plan signed is the plan whose findings were shown (else a message, and False)."""
+    given = request.POST.get("fingerprint", "")
+    if not encounter.is_signed and given != fingerprint(list(encounter.plan.all())):
+        messages.error(
+            request, "The plan changed after its findings were shown: check and sign again."
+        )
+        return False
+    return True
 
 
 @staff(CLINICAL_WRITE, "amend encounters")

@@ -160,7 +160,7 @@ def _run(index):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0003_indexes_for_recall_and_chart"),
+        ("records", "0004_override_reason_codes_countersignature_external_indication"),
         ("audit", "0004_append_only_on_both_engines"),  # bonta_flush_guard, bonta_refuse*
     ]
 

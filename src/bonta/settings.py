@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "bonta.cosmetic",
     "bonta.portal",
     "bonta.photos",
+    "bonta.fhir",  # Bulk Data export jobs, imported bundles and their review
     "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
 ]
 

@@ -24,6 +24,7 @@ from bonta.fhir.resources import REGISTRY
 from bonta.records.models import Administration, Course, Encounter, EncounterStatus, Patient
 from fhir_r4.conftest import FhirClient, client_for
 from fhir_r4.validate import validate
+from records.clinic import alice  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -442,3 +443,30 @@ def test_a_failing_export_reports_an_error_without_details(
     patient = Patient.objects.first()
     assert patient is not None
     assert patient.family_name not in job.error
+
+
+# ---- the workers -----------------------------------------------------------------------------
+
+
+def test_bonta_export_worker_runs_queued_jobs(clinic: dict[str, int], as_grey: FhirClient) -> None:
+    from django.core.management import call_command
+
+    kick(as_grey, "$export?_type=Patient", **ASYNC)
+    call_command("bonta_export_worker", until_idle=True)
+    assert ExportJob.objects.get().status == ExportStatus.COMPLETED
+
+
+def test_the_reminder_worker_runs_queued_exports_too(
+    alice: Patient,  # noqa: F811
+    as_grey: FhirClient,
+    settings: Any,
+) -> None:
+    from bonta.reminders.worker import OTHER_JOBS, Worker
+
+    settings.BONTA_SMTP_HOST = "127.0.0.1"  # never contacted: no reminder is due
+    settings.BONTA_SMTP_FROM = "clinic@example.org"
+
+    assert any(job.__qualname__.endswith("queued_exports") for job in OTHER_JOBS)
+    kick(as_grey, "$export?_type=Patient", **ASYNC)
+    assert Worker(batch_size=1, poll_seconds=1, enqueue_every_seconds=0).step() is True
+    assert ExportJob.objects.get().status == ExportStatus.COMPLETED

@@ -55,6 +55,10 @@ def run_worker(args: argparse.Namespace) -> int:
     )
 
 
+def run_export_worker(args: argparse.Namespace) -> int:
+    return run_django("bonta_export_worker", until_idle=args.until_idle or None)
+
+
 def run_django(command: str, *positional: str, **options: object) -> int:
     """Set up Django now (never at import) and run a management command.
 
@@ -74,4 +78,4 @@ def run_django(command: str, *positional: str, **options: object) -> int:
     return EXIT_OK
 
 
-DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token, run_worker)
+DJANGO_COMMANDS = (run_serve, run_demo, run_user, run_token, run_worker, run_export_worker)

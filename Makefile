@@ -14,15 +14,20 @@ $(BIN)/bonta: pyproject.toml
 
 setup: $(BIN)/bonta
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work on
-# these machines). Installed when missing and we may; otherwise the browser tests skip.
+# these machines). Installed with apt-get when missing and we are root (saying so first);
+# otherwise nothing is installed and the browser tests skip.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && echo "installing Debian's chromium package with apt-get (for the browser tests)" \
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium not installed: browser tests will be skipped"; }
 
-run: setup  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
-	$(BIN)/bonta serve --demo
+run: setup  ## set up, migrate, load demo data and serve on http://$(HOST):$(PORT) (make run PORT=8080)
+	$(BIN)/bonta serve --demo --host $(HOST) --port $(PORT)
 
 test: setup browser lint test-sqlite  ## lint, type-check, migrations check, then the suite on SQLite
 

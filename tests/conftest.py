@@ -10,3 +10,48 @@ def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 
     return f"bonta database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture(autouse=True)
+def _mfa_off_unless_a_test_asks(settings: object) -> None:
+    """The suite's staff sign in with `force_login` or the password form: MFA (required of
+    clinicians and managers in production, settings.BONTA_MFA_REQUIRED_ROLES) would stop them
+    at the code step. Tests of MFA turn it back on with the `mfa_required` fixture
+    (below); tests/accounts/test_security_settings.py checks the production
+    default in a fresh process."""
+    settings.BONTA_MFA_REQUIRED_ROLES = frozenset()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def mfa_required(settings: object) -> None:
+    """MFA as in production: clinicians and managers must use it."""
+    settings.BONTA_MFA_REQUIRED_ROLES = frozenset({"clinician", "manager"})  # type: ignore[attr-defined]
+
+
+# ---- The test flush guard (migration audit 0004) ------------------------------------------------
+# Signed records and audit events refuse DELETE/TRUNCATE in the database itself. Transactional
+# tests end with Django's flush (SQLite: DELETE FROM every table; PostgreSQL: TRUNCATE), which
+# those triggers let through only while `bonta_flush_guard` holds its row. This wrapper — the
+# guard's one user, test-only — sets the row, flushes and removes it in one transaction.
+
+
+def _flush_with_guard(original):  # type: ignore[no-untyped-def]
+    def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
+        from django.db import transaction
+
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                cursor.execute("INSERT INTO bonta_flush_guard (id) VALUES (1)")
+            original(self, sql_list)
+            with self.connection.cursor() as cursor:
+                cursor.execute("DELETE FROM bonta_flush_guard")
+
+    return execute_sql_flush
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    BaseDatabaseOperations.execute_sql_flush = _flush_with_guard(  # type: ignore[method-assign]
+        BaseDatabaseOperations.execute_sql_flush
+    )

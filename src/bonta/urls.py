@@ -15,6 +15,10 @@ urlpatterns = [
     path("reminders/", include("bonta.reminders.urls")),
     path("cosmetic/", include("bonta.cosmetic.urls")),
     path("consent/", include("bonta.consent.urls")),
+    path("audit/", include("bonta.web.audit_urls")),  # the manager's audit report
+    path("lot-recall/", include("bonta.lotrecall.urls")),
+    path("ae-reports/", include("bonta.aereports.urls")),
+    path("", include("bonta.passport.urls")),
     path("", include("bonta.migraine.urls")),
     path("", include("bonta.web.urls")),
 ]

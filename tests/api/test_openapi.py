@@ -36,7 +36,13 @@ def world(alice, dr_grey) -> dict[str, Any]:
             "record_number": "B-002", "given_name": "Bob", "family_name": "Baker",
             "birth_date": "1979-02-01",
         },
-        ("put", "/api/patients/{patient_id}/flags"): {"medications": ["anticholinergic"]},
+        ("put", "/api/patients/{patient_id}/flags"): {
+            "pregnant": False, "breastfeeding": False, "conditions": [], "allergies": [],
+            "medications": ["anticholinergic"], "infection_sites": [],
+        },
+        # Not an allergy: a later operation signs a BOTOX Cosmetic plan, which an albumin allergy
+        # would stop (a hard stop since safety engine v2).
+        ("patch", "/api/patients/{patient_id}/flags"): {"medications": []},
         ("post", "/api/patients/{patient_id}/adverse-events"): {
             "type": "bruising", "onset": "2025-03-04", "severity": "mild",
         },
@@ -106,7 +112,7 @@ def test_every_documented_operation_succeeds_with_a_body_valid_per_the_schema(
         schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
         _check(answer, schema, document)
         answered.append((method, path))
-    assert len(answered) == 17
+    assert len(answered) == 18
 
 
 def test_every_documented_operation_answers_401_without_a_token(document, world, anonymous):

@@ -27,7 +27,9 @@ def test_a_clinician_sees_the_flags(as_grey, alice):
 
 
 def test_reception_cannot_set_flags_or_read_adverse_events(as_rita, alice):
-    status, _ = as_rita.put(f"/api/patients/{alice.pk}/flags", {"conditions": ["als"]})
+    flags = {"pregnant": False, "breastfeeding": False, "conditions": ["als"], "allergies": [],
+             "medications": [], "infection_sites": []}  # fmt: skip
+    status, _ = as_rita.put(f"/api/patients/{alice.pk}/flags", flags)
     assert status == 403
     assert as_rita.get(f"/api/patients/{alice.pk}/adverse-events")[0] == 403
     assert Patient.objects.get(pk=alice.pk).conditions == []
@@ -95,3 +97,26 @@ def test_an_invalid_external_administration_is_refused(as_grey, alice, change, f
     assert status == 422
     assert field in [e["field"] for e in answer["errors"]]
     assert not ExternalAdministration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("offset=217395231060970373120", "offset"),
+        ("offset=10000001", "offset"),
+        ("offset=-1", "offset"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+    ],
+)
+def test_paging_out_of_range_is_422_naming_the_field(as_grey, query, field):
+    status, body = as_grey.get(f"/api/patients?{query}")
+    assert status == 422
+    assert [e["field"] for e in body["errors"]] == [field]
+
+
+def test_paging_at_its_bounds_answers(as_grey, alice):
+    status, page = as_grey.get("/api/patients?limit=200&offset=0")
+    assert (status, [p["id"] for p in page]) == (200, [str(alice.pk)])
+    assert as_grey.get("/api/patients?limit=1&offset=10000000") == (200, [])

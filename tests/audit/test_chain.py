@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from audit.tamper import sql
 from bonta.audit.log import record, verify_chain
 from bonta.audit.models import AuditEvent, AuditLogIsAppendOnly
 from bonta.records import services
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _some_history(alice, dr_grey, nurse_noor):
-    services.update_patient_flags(alice, by=nurse_noor, flags={"conditions": ["als"]})
+    services.amend_patient_flags(alice, by=nurse_noor, changes={"conditions": ["als"]})
     encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey))
     services.check_plan(encounter, by=dr_grey)
     services.sign_encounter(encounter, dr_grey, {"vial_expired": "unused"})
@@ -98,32 +99,16 @@ def test_events_refuse_update_and_delete_through_the_orm(alice):
 
 @pytest.mark.postgres
 def test_postgresql_itself_refuses_to_change_or_remove_an_event(alice):
-    for sql in (
+    for statement in (
         "UPDATE audit_auditevent SET action = 'x'",
         "DELETE FROM audit_auditevent",
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            connection.cursor().execute(sql)
+            connection.cursor().execute(statement)
     assert AuditEvent.objects.get(seq=1).action == "patient.create"
 
 
-def _tamper(sql: str, params: list[object]) -> None:
-    """Change a row behind the model's back, as an attacker with database access would."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")  # skips the trigger
-        cursor.execute(sql, params)
-
-
-def test_verify_chain_finds_the_first_edited_event(alice, dr_grey, nurse_noor):
+def test_verify_chain_names_the_first_bad_sequence_number(alice, dr_grey, nurse_noor):
     _some_history(alice, dr_grey, nurse_noor)
-    with transaction.atomic():
-        _tamper("UPDATE audit_auditevent SET actor_role = %s WHERE seq = %s", ["manager", 4])
-    assert verify_chain().seq == 4
-
-
-def test_verify_chain_finds_a_removed_event(alice, dr_grey, nurse_noor):
-    _some_history(alice, dr_grey, nurse_noor)
-    with transaction.atomic():
-        _tamper("DELETE FROM audit_auditevent WHERE seq = %s", [6])
-    assert verify_chain().seq == 7
+    sql("UPDATE audit_auditevent SET actor_role = %s WHERE seq = %s", ["manager", 4])
+    assert verify_chain() == 4

@@ -111,8 +111,10 @@ def test_a_preempt_encounter_is_planned_on_the_map_signed_and_shown_in_the_ledge
     expect(page.locator(".points tbody tr")).to_have_count(32)
     expect(page.locator(".totals")).to_contain_text("160 U BOTOX")
     expect(page.locator("#check-panel")).to_contain_text("dose_above_label")
-    page.focus("#pt-frontalis_mid")  # and the keyboard removes it again
+    page.focus("#pt-frontalis_mid")  # the keyboard selects the planned point
     page.keyboard.press("Enter")
+    expect(page.locator("[data-map-editor]")).to_contain_text("Frontalis, midline")
+    page.click("[data-map-editor-remove]")  # and the editor beside the map removes it
     expect(page.locator(".points tbody tr")).to_have_count(31)
     expect(page.locator("#check-panel")).to_contain_text("No findings for this plan.")
     page.click("#sign-button")

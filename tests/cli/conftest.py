@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bonta.cli import main
+from records.conftest import pytest_collection_modifyitems  # noqa: F401 - skip postgres-only
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"

@@ -434,6 +434,14 @@ INVALID = {
         "history[0].sites: unknown key 'sites' (allowed: date, product, units, pathway, "
         "indication, area, muscles, source)",
     ),
+    "too many points": (  # PREEMPT's 31 plus 170 listed: over the technical limit of 200
+        _injections(*[_inj()] * 170),
+        "injections: a plan has at most 200 injection points (this one has 201)",
+    ),
+    "far too many points": (  # refused before each of the 20,000 is read
+        _injections(*[_inj(units=0)] * 20_000),
+        "injections: a plan has at most 200 injection points (this one has 20000)",
+    ),
 }
 
 
@@ -538,3 +546,67 @@ def test_a_bug_in_the_engine_is_one_line_and_exit_3(
     assert err == (
         "bonta: internal error (a bug; please report it): ZeroDivisionError: division by zero\n"
     )
+
+
+# ---- several files -------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, name: str, plan: object) -> str:
+    path = tmp_path / name
+    path.write_text(plan if isinstance(plan, str) else json.dumps(plan), encoding="utf-8")
+    return str(path)
+
+
+def test_several_files_give_one_json_line_each_and_the_worst_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], preempt_plan: Plan, glabellar_plan: Plan
+) -> None:
+    passes = write(tmp_path, "passes.json", preempt_plan)
+    blocked = write(tmp_path, "blocked.json", glabellar_plan)
+
+    code = main(["check", passes, blocked])
+
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert (code, err) == (1, "")
+    assert [(r["file"], r["ok"]) for r in lines] == [(passes, True), (blocked, False)]
+    assert list(lines[0]) == ["file", "ok", "findings", "totals", "points"]
+    assert lines[1]["findings"][0]["code"] == "retreatment_too_soon"
+
+
+def test_an_invalid_file_among_several_is_reported_and_the_rest_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], preempt_plan: Plan
+) -> None:
+    bad = dict(preempt_plan, at="2025-06-10T09:30:00")
+    invalid = write(tmp_path, "naive.json", bad)
+    broken = write(tmp_path, "broken.json", '{"at": ')
+    passes = write(tmp_path, "passes.json", preempt_plan)
+
+    code = main(["check", invalid, broken, passes])
+
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 2
+    assert [r["file"] for r in lines] == [invalid, broken, passes]
+    assert lines[0]["error"].startswith("at: must carry a UTC offset")
+    assert lines[1]["error"].startswith(f"{broken}: invalid JSON")
+    assert lines[2]["ok"] is True
+    assert err.splitlines() == [
+        f"bonta: {invalid}: {lines[0]['error']}",
+        f"bonta: {lines[1]['error']}",
+    ]
+
+
+def test_one_file_keeps_its_single_object_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], preempt_plan: Plan
+) -> None:
+    code = main(["check", write(tmp_path, "passes.json", preempt_plan)])
+
+    out, _ = capsys.readouterr()
+    assert code == 0
+    expected = {"ok": True, "findings": [], "totals": {"botox": 155}, "points": 31}
+    assert out == json.dumps(expected, indent=2) + "\n"
+
+
+def test_stdin_may_be_named_only_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-", "-"]) == 2
+    assert capsys.readouterr().err == "bonta: PLAN.json: - (stdin) may be given only once\n"

@@ -103,6 +103,7 @@ def test_the_reference_files_are_the_ones_this_guard_knows() -> None:
         "products",
         "protocols",
         "sources",
+        "terminology",
     ]
     assert len(all_fact_entries()) > 60
 

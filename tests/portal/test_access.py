@@ -4,11 +4,13 @@ each login refuses the other kind of account."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import URLPattern, get_resolver
+from django.utils import timezone
 
 from bonta.accounts.models import ApiToken, Role, User
 from bonta.accounts.tokens import TokenRefused, hash_key, issue_token, user_for_key
@@ -61,7 +63,7 @@ def test_patient_a_cannot_open_the_staff_chart_of_b(
     for url in (f"/patients/{bob.pk}/", f"/patients/{bob.pk}/diary/", "/patients/", "/vials/"):
         response = as_alice.get(url)
         assert response.status_code == 403, url
-        assert b"Patient (portal)" in response.content
+        assert b"This page is for clinic staff" in response.content
 
 
 def test_staff_invitation_pages_refuse_a_patient(as_alice: Client, bob: Patient) -> None:
@@ -79,7 +81,10 @@ def test_the_api_refuses_a_patient_session_and_a_patient_token(
 ) -> None:
     assert as_alice.get(f"/api/patients/{bob.pk}").status_code == 401
     key = "bonta_patient-held-key"
-    ApiToken.objects.create(user=alice_user, name="smuggled", key_hash=hash_key(key))
+    live = timezone.now() + timedelta(days=30)  # unexpired: refused for being a patient's
+    ApiToken.objects.create(
+        user=alice_user, name="smuggled", key_hash=hash_key(key), expires_at=live
+    )
     assert user_for_key(key) is None
     response = Client().get(f"/api/patients/{bob.pk}", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 401

@@ -58,7 +58,7 @@ def test_a_nurse_records_flags_that_reach_the_safety_engine(alice, nurse_noor):
 )
 def test_an_unknown_flag_code_is_refused_by_field(alice, dr_grey, flags, field):
     with pytest.raises(InvalidInput) as refused:
-        services.update_patient_flags(alice, by=dr_grey, flags=flags)
+        services.amend_patient_flags(alice, by=dr_grey, changes=flags)
     assert refused.value.field == field
     alice.refresh_from_db()
     assert (alice.conditions, alice.allergies, alice.medications) == ([], [], [])
@@ -104,5 +104,46 @@ def test_an_unknown_patient_is_not_found(dr_grey):
 
 def test_an_unknown_allergy_is_named_in_good_english(alice, dr_grey):
     with pytest.raises(InvalidInput) as refused:
-        services.update_patient_flags(alice, by=dr_grey, flags={"allergies": ["peanuts"]})
+        services.amend_patient_flags(alice, by=dr_grey, changes={"allergies": ["peanuts"]})
     assert refused.value.reason.startswith("unknown allergy 'peanuts'")
+
+
+def test_replacing_flags_needs_every_field_so_an_omission_never_clears_one(alice, dr_grey):
+    services.update_patient_flags(alice, by=dr_grey, flags=FLAGS)
+    partial = {k: v for k, v in FLAGS.items() if k != "allergies"}
+    with pytest.raises(InvalidInput) as refused:
+        services.update_patient_flags(alice, by=dr_grey, flags=partial)
+    assert refused.value.field == "flags.allergies"
+    with pytest.raises(InvalidInput) as refused:
+        services.update_patient_flags(alice, by=dr_grey, flags={})
+    assert refused.value.field == "flags.pregnant"
+    assert Patient.objects.get(pk=alice.pk).allergies == ["human_albumin"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"allergies": None}, "flags.allergies"),
+        ({"allergies": "human_albumin"}, "flags.allergies"),
+        ({"allergies": [3]}, "flags.allergies[0]"),
+        ({"pregnant": "false"}, "flags.pregnant"),
+        ({"peanut_allergy": True}, "flags.peanut_allergy"),
+        ({}, "flags"),
+    ],
+)
+def test_badly_shaped_flags_are_refused_by_field(alice, dr_grey, changes, field):
+    with pytest.raises(InvalidInput) as refused:
+        services.amend_patient_flags(alice, by=dr_grey, changes=changes)
+    assert refused.value.field == field
+    assert not AuditEvent.objects.filter(action="patient.update_flags").exists()
+
+
+def test_every_flag_change_is_audited_before_and_after(alice, dr_grey):
+    services.update_patient_flags(alice, by=dr_grey, flags=FLAGS)
+    services.amend_patient_flags(alice, by=dr_grey, changes={"breastfeeding": False})
+    first, second = AuditEvent.objects.filter(action="patient.update_flags").order_by("seq")
+    assert first.detail["changes"]["allergies"] == {"before": [], "after": ["human_albumin"]}
+    assert first.detail["changes"]["breastfeeding"] == {"before": False, "after": True}
+    assert "pregnant" not in first.detail["changes"]  # unchanged: not listed
+    assert second.detail == {"changes": {"breastfeeding": {"before": True, "after": False}}}
+    assert Patient.objects.get(pk=alice.pk).medications == ["aminoglycoside", "muscle_relaxant"]

@@ -9,10 +9,12 @@ from django.test import Client
 from django.urls import URLPattern, get_resolver
 
 from bonta.accounts.models import Role, User
+from web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"web:login", "web:logout", "web:healthz"}
+# The MFA steps belong to sign-in: without a password step they send back to it (test_mfa.py).
+PUBLIC = {"web:login", "web:logout", "web:healthz", "web:mfa_verify", "web:mfa_enrol"}
 
 
 def web_urls() -> list[str]:
@@ -123,3 +125,33 @@ def test_an_unknown_encounter_is_a_404_page(as_grey: Client) -> None:
     response = as_grey.get("/encounters/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
     assert b"No such encounter" in response.content
+
+
+@pytest.fixture
+def as_portal_patient(alice) -> Client:
+    from bonta.portal.models import PortalAccount
+
+    user = User.objects.create_user("alice", password="a-long-password", role=Role.PATIENT)
+    PortalAccount.objects.create(user=user, patient=alice)
+    return client_for(user)
+
+
+@pytest.mark.parametrize("url", ["/patients/", "/vials/", "/patients/new/"])
+def test_a_portal_patient_gets_a_patients_403_without_staff_navigation(
+    as_portal_patient: Client, url: str
+) -> None:
+    response = as_portal_patient.get(url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "This page is for clinic staff" in html
+    assert 'href="/portal/"' in html
+    assert 'action="/portal/logout/"' in html
+    for staff_only in ("Vial stock", "Appointments", "Back to patients", "Your role", "manager"):
+        assert staff_only not in html
+
+
+def test_staff_still_get_the_staff_403(as_rita: Client) -> None:
+    html = as_rita.get("/vials/").content.decode()
+    assert "Your role (Reception) may not" in html
+    assert "Back to patients" in html
+    assert "patient portal" not in html

@@ -52,6 +52,51 @@ def test_opening_an_encounter_redirects_to_its_draft(as_grey: Client, alice) -> 
     assert encounter.status == "draft"
 
 
+def test_a_draft_already_open_on_the_pathway_is_offered_first(as_grey: Client, draft) -> None:
+    url = f"/patients/{draft.patient_id}/encounters/new/"
+    html = as_grey.get(url, {"pathway": "cosmetic"}).content.decode()
+    assert "A draft is already open" in html
+    assert f'class="button primary" href="/encounters/{draft.pk}/"' in html
+    assert "5 points planned" in html
+    assert "Open a second draft" in html
+    # the pathway page lists it too; the other pathway's start page does not
+    assert f'href="/encounters/{draft.pk}/"' in as_grey.get(url).content.decode()
+    other = as_grey.get(url, {"pathway": "chronic_migraine"}).content.decode()
+    assert f'href="/encounters/{draft.pk}/"' not in other
+    assert "Open encounter" in other
+
+
+def test_a_second_draft_on_the_pathway_needs_an_explicit_choice(as_grey, draft, unchanged):
+    url = f"/patients/{draft.patient_id}/encounters/new/?pathway=cosmetic"
+    form = {"product": "botox_cosmetic", "at": "2025-03-03T10:00"}
+    response = as_grey.post(url, form)
+    assert response.status_code == 409
+    assert "already has a draft on this pathway" in response.content.decode()
+    unchanged()
+
+    response = as_grey.post(url, {**form, "another": "on"})
+    assert response.status_code == 302
+    assert Encounter.objects.filter(patient_id=draft.patient_id, status="draft").count() == 2
+
+
+def test_signed_encounters_are_not_offered_as_drafts(as_grey: Client, draft, dr_grey) -> None:
+    Encounter.objects.filter(pk=draft.pk).update(status="signed")
+    url = f"/patients/{draft.patient_id}/encounters/new/?pathway=cosmetic"
+    response = as_grey.get(url)
+    assert response.context["drafts"] == []
+    assert AuditEvent.objects.filter(action="encounter.drafts.read", actor_id=dr_grey.pk).exists()
+
+
+def test_the_encounter_header_links_carry_no_timeline_border(as_grey: Client, alice, dr_grey):
+    """The migraine timeline rule (a double left border on `.tl-chronic_migraine a`) drew "||"
+    before the header's Chart and Printable record links: the header has its own class."""
+    vial = make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4")
+    encounter = preempt_session(alice, dr_grey, vial)
+    html = as_grey.get(f"/encounters/{encounter.pk}/").content.decode()
+    assert 'class="encounter-head encounter-head-chronic_migraine"' in html
+    assert "tl-chronic_migraine" not in html
+
+
 def test_a_product_of_the_other_pathway_is_refused_next_to_the_field(as_grey, alice, unchanged):
     url = f"/patients/{alice.pk}/encounters/new/?pathway=chronic_migraine"
     response = as_grey.post(url, {"product": "botox_cosmetic", "at": "not a date"})
@@ -83,7 +128,7 @@ def test_a_map_click_adds_a_point_and_rechecks_without_a_reload(as_grey, draft) 
     assert 'hx-swap-oob="true"' in html
     assert plan_rows(draft)[-1] == ("frontalis_mid", "4.00")
     assert "forehead_without_glabellar" not in html  # glabellar is planned too
-    assert 'aria-label="Remove Frontalis, midline (4 U)"' in html
+    assert 'aria-label="Edit Frontalis, midline (4 U)"' in html  # a planned point opens its editor
 
 
 def test_a_second_click_removes_the_point(as_grey, draft) -> None:
@@ -258,3 +303,16 @@ def test_the_printable_record_marks_a_draft(as_grey, draft, dr_grey) -> None:
     assert "Procerus" in html
     assert "0.100 mL" in html
     assert "@media print" not in html
+
+
+def test_the_map_keeps_the_view_on_screen_across_a_recheck(as_grey, draft) -> None:
+    html = post_plan(as_grey, draft, map_view="back", **current(draft)).content.decode()
+    assert 'name="map_view" value="back"' in html
+    assert 'id="map-back" role="tabpanel"' in html
+    assert 'class="map-panel shown" id="map-back"' in html
+
+
+def test_the_findings_summary_is_rerendered_with_the_check(as_grey, draft) -> None:
+    html = post_plan(as_grey, draft, **current(draft)).content.decode()
+    assert 'id="findings-summary"' in html
+    assert html.count('hx-swap-oob="true"') == 2  # the check panel and the summary

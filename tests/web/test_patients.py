@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bonta.audit.models import AuditEvent
 from bonta.records.models import Patient
-from records.clinic import make_patient
+from records.clinic import SESSION_AT, glabellar_session, make_patient, make_vial, preempt_session
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,64 @@ def test_the_list_is_paginated_and_the_search_is_audited(as_grey: Client, dr_gre
     assert len(response.context["page"].object_list) == 5
     assert b"Page 2 of 2" in response.content
     assert AuditEvent.objects.filter(action="patient.search").count() == 1
+
+
+def namesakes(by, count: int, start: int = 0) -> list[Patient]:
+    """`count` patients all called Lucas Novak, born on different days."""
+    return [
+        make_patient(
+            by,
+            f"BN{n:07d}",
+            given_name="Lucas",
+            family_name="Novak",
+            birth_date=date(1960, 1, 1) + timedelta(days=400 * n),
+            sex="male",
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def test_namesakes_are_told_apart_by_birth_date_record_and_pathways(as_grey, dr_grey) -> None:
+    cosmetic, migraine, both, neither = namesakes(dr_grey, 4)
+    glabellar_session(cosmetic, dr_grey, make_vial(dr_grey))
+    vial = make_vial(dr_grey, product="botox", size_units="200", diluent_ml="4", lot="B1")
+    preempt_session(migraine, dr_grey, vial)
+    preempt_session(both, dr_grey, vial, SESSION_AT.replace(year=SESSION_AT.year - 1))
+    glabellar_session(both, dr_grey, make_vial(dr_grey, lot="C2"))
+
+    html = as_grey.get("/patients/", {"q": "novak"}).content.decode()
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 4
+    cells = {}
+    for row in rows:
+        for patient in (cosmetic, migraine, both, neither):
+            if patient.record_number in row:
+                cells[patient.record_number] = row
+    assert "1960-01-01" in cells[cosmetic.record_number]
+    assert "(age " in cells[cosmetic.record_number]
+    assert "pathway-cosmetic" in cells[cosmetic.record_number]
+    assert "pathway-chronic_migraine" not in cells[cosmetic.record_number]
+    assert "pathway-chronic_migraine" in cells[migraine.record_number]
+    assert "pathway-cosmetic" not in cells[migraine.record_number]
+    assert "pathway-cosmetic" in cells[both.record_number]
+    assert "pathway-chronic_migraine" in cells[both.record_number]
+    assert "none yet" in cells[neither.record_number]
+
+
+def list_queries(client: Client) -> int:
+    client.get("/patients/")  # the once-a-minute session touch happens here, not below
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/patients/", {"q": "novak"}).status_code == 200
+    return len(captured)
+
+
+def test_the_list_query_count_does_not_grow_with_the_patients_shown(as_grey, dr_grey) -> None:
+    few = namesakes(dr_grey, 2)
+    glabellar_session(few[0], dr_grey, make_vial(dr_grey))
+    before = list_queries(as_grey)
+    for patient in namesakes(dr_grey, 12, start=2):
+        glabellar_session(patient, dr_grey, make_vial(dr_grey, lot=patient.record_number))
+    assert list_queries(as_grey) == before
 
 
 def test_a_clinician_registers_a_patient_with_safety_flags(as_grey: Client) -> None:

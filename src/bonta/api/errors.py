@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from bonta.api.schemas import ErrorOut
 from bonta.domain.errors import DomainError, InvalidInput
@@ -21,7 +23,8 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
     (DomainError, 422),
 )
-ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 422)}
+# 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (README, "Technical limits").
+ERRORS = {code: ErrorOut for code in (401, 403, 404, 409, 413, 422)}
 
 
 def install(api: NinjaAPI) -> None:
@@ -44,6 +47,31 @@ def install(api: NinjaAPI) -> None:
         fields = ", ".join(e["field"] for e in errors)
         body = {"detail": f"Invalid input: {fields}", "errors": errors, "findings": []}
         return api.create_response(request, body, status=422)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        # ninja answers 400 for a body that is not JSON; Bonta's vocabulary (and the OpenAPI)
+        # says 422 for any input it cannot take, naming the field ("body").
+        if error.status_code == 400:
+            message = "must be a JSON document"
+            body = {
+                "detail": "Invalid input: body",
+                "errors": [{"field": "body", "message": message}],
+                "findings": [],
+            }
+            return api.create_response(request, body, status=422)
+        body = {"detail": str(error), "errors": [], "findings": []}
+        return api.create_response(request, body, status=error.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = {
+            "detail": f"The request body is larger than the limit of {limit} bytes.",
+            "errors": [{"field": "body", "message": f"must be at most {limit} bytes"}],
+            "findings": [],
+        }
+        return api.create_response(request, body, status=413)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:

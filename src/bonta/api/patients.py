@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from bonta.accounts.models import User
 from bonta.api.auth import user_of
@@ -16,7 +16,8 @@ from bonta.api.schemas import (
     AdverseEventOut,
     ExternalAdministrationIn,
     ExternalAdministrationOut,
-    PatientFlagsSchema,
+    PatientFlagsIn,
+    PatientFlagsPatch,
     PatientIn,
     PatientOut,
 )
@@ -26,18 +27,22 @@ from bonta.records.models import Encounter, Patient
 router = Router(tags=["patients"])
 
 
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000_000  # far beyond any clinic's patient count; keeps the SQL in range
+
+
 class Page(Schema):
-    limit: int = 50
-    offset: int = 0
+    """Paging through the patient list (README, "Technical limits"): out of range → 422."""
+
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="patients per page")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="patients to skip")
 
 
 @router.get("", response={200: list[PatientOut], **ERRORS})
 def list_patients(request: HttpRequest, page: Query[Page]) -> list[dict[str, object]]:
     user = user_of(request)
-    limit, offset = max(1, min(page.limit, 200)), max(0, page.offset)
-    return [
-        patient_out(p, user) for p in services.list_patients(by=user, limit=limit, offset=offset)
-    ]
+    patients = services.list_patients(by=user, limit=page.limit, offset=page.offset)
+    return [patient_out(p, user) for p in patients]
 
 
 @router.post("", response={201: PatientOut, **ERRORS})
@@ -56,11 +61,23 @@ def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, object]:
 
 @router.put("/{patient_id}/flags", response={200: PatientOut, **ERRORS})
 def update_flags(
-    request: HttpRequest, patient_id: UUID, payload: PatientFlagsSchema
+    request: HttpRequest, patient_id: UUID, payload: PatientFlagsIn
 ) -> dict[str, object]:
+    """Replace every safety flag; each field is required (send false / [] to record none)."""
     user = user_of(request)
     patient = services.get_patient(patient_id, by=user)
     return patient_out(services.update_patient_flags(patient, by=user, flags=payload.dict()), user)
+
+
+@router.patch("/{patient_id}/flags", response={200: PatientOut, **ERRORS})
+def amend_flags(
+    request: HttpRequest, patient_id: UUID, payload: PatientFlagsPatch
+) -> dict[str, object]:
+    """Change only the safety flags sent; the others stay as recorded."""
+    user = user_of(request)
+    patient = services.get_patient(patient_id, by=user)
+    changes = payload.dict(exclude_unset=True)
+    return patient_out(services.amend_patient_flags(patient, by=user, changes=changes), user)
 
 
 @router.get("/{patient_id}/adverse-events", response={200: list[AdverseEventOut], **ERRORS})

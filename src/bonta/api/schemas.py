@@ -3,13 +3,67 @@ against the domain's reference data, so the schema and the core never disagree."
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator, StrictBool, field_validator
+
+from bonta.domain.plan import MAX_PLAN_POINTS
+
+# ---- strict values -------------------------------------------------------------------------
+# Pydantic's lax mode reads 0 as 1970-01-01 (a Unix time) and "2025-01-01T09:00" as a date;
+# a clinical date or time must be written out. The services then check plausibility (years).
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_text(value: object) -> object:
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _datetime_text(value: object) -> object:
+    if not isinstance(value, str) or not ISO_DATETIME.match(value):
+        raise ValueError("must be a date and time written like 2025-03-01T10:00:00+00:00")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text)]
+
+# C0 and C1 control characters (NUL, ESC, DEL …) except tab, line feed and carriage return,
+# which multi-line notes may hold; single-line fields are checked again by the services.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: Any) -> None:
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            raise ValueError("must not contain control characters")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_control_characters(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_control_characters(key)
+            _no_control_characters(item)
+
+
+class In(Schema):
+    """Every request body: no text field (nor list or map of text) holds a control character."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_printable(cls, value: Any) -> Any:
+        _no_control_characters(value)
+        return value
+
 
 Units = Annotated[Decimal, Field(gt=0, lt=100000, decimal_places=2, examples=["5"])]
 Millilitres = Annotated[Decimal, Field(gt=0, lt=100, decimal_places=2, examples=["2.5"])]
@@ -40,20 +94,47 @@ class ErrorOut(Schema):
 # ---- patients ------------------------------------------------------------------------------
 
 
-class PatientFlagsSchema(Schema):
-    pregnant: bool = False
-    breastfeeding: bool = False
+class PatientFlagsSchema(In):
+    """The standing safety flags as shown, and as given when registering a patient (a field
+    left out of a new patient's flags is recorded as none)."""
+
+    pregnant: StrictBool = False
+    breastfeeding: StrictBool = False
     conditions: list[str] = Field(default=[], examples=[["myasthenia_gravis"]])
     allergies: list[str] = Field(default=[], examples=[["human_albumin"]])
     medications: list[str] = Field(default=[], examples=[["aminoglycoside"]])
     infection_sites: list[str] = Field(default=[], examples=[["frontalis"]])
 
 
-class PatientIn(Schema):
+class PatientFlagsIn(In):
+    """Replace every safety flag (PUT): each field is required, so a missing field is refused
+    rather than read as "none". Record "none" explicitly: false, or an empty list."""
+
+    pregnant: StrictBool
+    breastfeeding: StrictBool
+    conditions: list[str] = Field(examples=[["myasthenia_gravis"]])
+    allergies: list[str] = Field(examples=[["human_albumin"]])
+    medications: list[str] = Field(examples=[["aminoglycoside"]])
+    infection_sites: list[str] = Field(examples=[["frontalis"]])
+
+
+class PatientFlagsPatch(In):
+    """Change some safety flags (PATCH): only the fields sent change; at least one is needed.
+    A list replaces that list as a whole (`[]` clears it); null is refused."""
+
+    pregnant: StrictBool | None = None
+    breastfeeding: StrictBool | None = None
+    conditions: list[str] | None = Field(default=None, examples=[["myasthenia_gravis"]])
+    allergies: list[str] | None = Field(default=None, examples=[["human_albumin"]])
+    medications: list[str] | None = Field(default=None, examples=[["aminoglycoside"]])
+    infection_sites: list[str] | None = Field(default=None, examples=[["frontalis"]])
+
+
+class PatientIn(In):
     record_number: str = Field(min_length=1, max_length=32)
     given_name: str = Field(min_length=1, max_length=150)
     family_name: str = Field(min_length=1, max_length=150)
-    birth_date: date
+    birth_date: IsoDate
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=32)
@@ -77,24 +158,24 @@ class PatientOut(Schema):
 # ---- vials ---------------------------------------------------------------------------------
 
 
-class VialIn(Schema):
+class VialIn(In):
     product: str = Field(examples=["botox"])
     lot: str = Field(default="", max_length=64)
-    expiry: date
+    expiry: IsoDate
     size_units: Units
     diluent_ml: Millilitres | None = None
-    reconstituted_at: AwareDatetime | None = None
+    reconstituted_at: IsoDateTime | None = None
 
 
-class ReconstituteIn(Schema):
+class ReconstituteIn(In):
     diluent_ml: Millilitres
-    at: AwareDatetime | None = None
+    at: IsoDateTime | None = None
 
 
-class DiscardIn(Schema):
+class DiscardIn(In):
     units: Units
     reason: str = Field(min_length=1, max_length=200)
-    at: AwareDatetime | None = None
+    at: IsoDateTime | None = None
 
 
 class VialOut(Schema):
@@ -113,7 +194,7 @@ class VialOut(Schema):
 # ---- encounters ----------------------------------------------------------------------------
 
 
-class InjectionIn(Schema):
+class InjectionIn(In):
     muscle: str = Field(examples=["procerus"])
     side: SideCode
     units: Units
@@ -121,17 +202,21 @@ class InjectionIn(Schema):
     vial_id: UUID | None = Field(default=None, description="defaults to the plan's vial_id")
 
 
-class PlanIn(Schema):
+class PlanIn(In):
     protocol: str | None = Field(default=None, examples=["glabellar_lines"])
     vial_id: UUID | None = None
-    injections: list[InjectionIn] = Field(default_factory=list)
+    injections: list[InjectionIn] = Field(
+        default_factory=list,
+        max_length=MAX_PLAN_POINTS,
+        description=f"at most {MAX_PLAN_POINTS} points, with the protocol's (a technical limit)",
+    )
 
 
 class EncounterIn(PlanIn):
     patient_id: UUID
     pathway: PathwayCode
     product: str = Field(examples=["botox_cosmetic"])
-    at: AwareDatetime
+    at: IsoDateTime
 
 
 class InjectionOut(Schema):
@@ -155,7 +240,7 @@ class OverrideOut(Schema):
     at: datetime
 
 
-class AddendumIn(Schema):
+class AddendumIn(In):
     reason: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1)
 
@@ -193,7 +278,7 @@ class CheckOut(Schema):
     points: int
 
 
-class SignIn(Schema):
+class SignIn(In):
     overrides: dict[str, str] = Field(
         default={},
         description="finding code → the clinician's written reason for overriding that block",
@@ -204,7 +289,7 @@ class SignIn(Schema):
 # ---- events --------------------------------------------------------------------------------
 
 
-class AdverseEventIn(Schema):
+class AdverseEventIn(In):
     type: Literal[
         "bruising",
         "swelling",
@@ -218,7 +303,7 @@ class AdverseEventIn(Schema):
         "dysphonia",
         "other",
     ]
-    onset: date
+    onset: IsoDate
     severity: Literal["mild", "moderate", "severe"]
     serious: bool = False
     outcome: Literal["ongoing", "resolving", "resolved", "resolved_with_sequelae", "unknown"] = (
@@ -241,8 +326,8 @@ class AdverseEventOut(Schema):
     notes: str
 
 
-class ExternalAdministrationIn(Schema):
-    on: date
+class ExternalAdministrationIn(In):
+    on: IsoDate
     product: str = Field(examples=["botox"])
     units: Units
     pathway: PathwayCode

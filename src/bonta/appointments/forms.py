@@ -17,6 +17,7 @@ from bonta.accounts.models import User
 from bonta.appointments.models import AppointmentKind, ReasonCode
 from bonta.appointments.services.recall import MAX_DAYS
 from bonta.domain.pathways import Pathway
+from bonta.records.services._common import FIRST_YEAR, LAST_YEAR
 from bonta.ui.forms import DateInput
 
 # Clinic policy defaults, not clinical facts: how long each kind of visit is booked for.
@@ -165,6 +166,20 @@ class CalendarForm(forms.Form):
     view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
     date = forms.DateField(required=False, widget=DateInput())
     clinician = forms.CharField(required=False)
+
+    def clean_date(self) -> date | None:
+        day: date | None = self.cleaned_data["date"]
+        if day is not None and not supported(day):
+            raise forms.ValidationError(
+                f"The calendar shows dates from {FIRST_YEAR} to {LAST_YEAR}; choose one in range."
+            )
+        return day
+
+
+def supported(day: date) -> bool:
+    """The calendar's (and booking's) years: the records' plausible clinical years, which keep
+    every week and previous/next link inside Python's date range (year 1 to 9999)."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 class RecallForm(forms.Form):

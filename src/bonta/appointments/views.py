@@ -31,6 +31,7 @@ from bonta.appointments.forms import (
     CancelForm,
     MoveForm,
     RecallForm,
+    supported,
     week_start,
 )
 from bonta.appointments.models import (
@@ -243,10 +244,12 @@ def _booking_initial(
 
 
 def _date(value: str) -> date | None:
+    """A date from the query string for pre-filling, or None (unparseable or out of range)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if supported(day) else None
 
 
 def _booking_page(

@@ -1,4 +1,4 @@
-"""Write and verify the audit chain.
+"""Write the audit chain (how it is hashed and verified: `bonta.audit.chain`).
 
 `record(...)` must run inside the transaction of the change it records (it refuses to run
 outside one), so the event and the change commit or roll back together.
@@ -6,8 +6,6 @@ outside one), so the event and the change commit or roll back together.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,13 +16,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from bonta.audit.chain import CURRENT, GENESIS, event_hash, head_mac, verify
+from bonta.audit.keys import audit_key
 from bonta.audit.models import AuditEvent, ChainHead
 
-GENESIS = "0" * 64
 # Keys allowed in `detail`: ids, codes, counts and action names. Anything else (names, dates of
 # birth, notes, reasons) is patient data and stays out of the log.
 DETAIL_KEYS = frozenset(
     {
+        "changes",  # safety flags: {flag: {"before": codes/bool, "after": codes/bool}}
         "codes",
         "count",
         "counts",  # FHIR bulk export: resources written per type
@@ -81,9 +81,11 @@ def record(
         patient_id=patient_id,
         detail=detail,
         prev_hash=head_hash,
+        chain=CURRENT,
     )
-    event.hash = chain_hash(head_hash, event)
-    _append(event)
+    key = audit_key()
+    event.hash = event_hash(head_hash, event, key)
+    _append(event, head_mac(event.seq, event.hash, key))
     return event
 
 
@@ -193,7 +195,7 @@ def _locked_head() -> tuple[int, str]:
     # the primary key and then waits on the lock like everyone else.
     try:
         with transaction.atomic():
-            ChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            ChainHead.objects.create(pk=1, seq=0, hash=GENESIS, mac=head_mac(0, GENESIS))
     except IntegrityError:
         pass
     found = _select_head()
@@ -216,7 +218,7 @@ def _select_head() -> tuple[int, str] | None:
     return None if row is None else (row[0], row[1])
 
 
-def _append(event: AuditEvent) -> None:
+def _append(event: AuditEvent, mac: str) -> None:
     """INSERT the event and move the head to it, in one statement where the database allows.
 
     PostgreSQL runs the INSERT as a data-modifying WITH inside the head's UPDATE: one round
@@ -230,49 +232,21 @@ def _append(event: AuditEvent) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"WITH appended AS ({insert} RETURNING seq, hash) "  # noqa: S608 - ORM-built SQL
-                f"UPDATE {head} SET seq = appended.seq, hash = appended.hash "
+                f"UPDATE {head} SET seq = appended.seq, hash = appended.hash, mac = %s "
                 f"FROM appended WHERE {head}.id = 1",
-                params,
+                [*params, mac],
             )
         else:
             cursor.execute(insert, params)
             cursor.execute(
-                f"UPDATE {head} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608 - table name
-                [event.seq, event.hash],
+                f"UPDATE {head} SET seq = %s, hash = %s, mac = %s WHERE id = 1",  # noqa: S608
+                [event.seq, event.hash, mac],
             )
     event._state.adding = False  # as after save(): the model now refuses further saves
     event._state.db = connection.alias
 
 
-def canonical(event: AuditEvent) -> str:
-    """The event as sorted, compact JSON: the bytes the hash covers."""
-    body = {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "patient_id": str(event.patient_id) if event.patient_id else None,
-        "detail": event.detail,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
-
-
-def verify_chain() -> AuditEvent | None:
-    """The first event whose link or hash does not match, or None if the chain is whole."""
-    prev_hash, expected_seq = GENESIS, 1
-    for event in AuditEvent.objects.order_by("seq").iterator():
-        if (
-            event.seq != expected_seq
-            or event.prev_hash != prev_hash
-            or event.hash != chain_hash(prev_hash, event)
-        ):
-            return event
-        prev_hash, expected_seq = event.hash, event.seq + 1
-    return None
+def verify_chain() -> int | None:
+    """The first bad sequence number, or None if the chain is whole (`chain.verify` says why)."""
+    result = verify()
+    return None if result.ok else result.first_bad_seq

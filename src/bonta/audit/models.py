@@ -22,7 +22,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, when. `hash` = sha256(prev_hash + canonical JSON)."""
+    """Who did what to which record, when. `hash` chains it to the event before it; how, by
+    `chain` version, is `bonta.audit.chain` (1: sha256, before keyed hashing; 2: HMAC-SHA256)."""
 
     seq = models.BigIntegerField(primary_key=True)  # chain position, 1, 2, 3 …
     at = models.DateTimeField()
@@ -35,6 +36,7 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    chain = models.PositiveSmallIntegerField(default=2)  # bonta.audit.chain.CURRENT
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -58,6 +60,7 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, default="")  # HMAC(key, seq, hash): bonta.audit.chain
 
     def __str__(self) -> str:
         return f"chain head #{self.seq}"

@@ -7,6 +7,9 @@
 - `server`: `serve`, `demo`, `user`, `token`, `worker`: Django set up only when they run; serve
   and demo are management commands of this package (`management/commands/`), which is why
   `bonta.cli` is in INSTALLED_APPS. Importing this package never imports Django.
+- `audit`: `bonta audit verify|checkpoint` (Django: the `bonta_audit` command of bonta.audit).
+- `backup`: `bonta backup`, `bonta restore` (Django: management commands of this package; the
+  archive format and its checks are `archive`, imported only by them).
 - `output`: exit codes, JSON and table printing.
 """
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bonta.cli import diary, schedule
+from bonta.cli import audit, backup, diary, lotrecall, schedule
 from bonta.cli.check import run_check
 from bonta.cli.output import EXIT_BLOCKED, EXIT_BUG, EXIT_INVALID, EXIT_OK, silence_stdout
 from bonta.cli.reference import run_products, run_protocols, run_vocab
@@ -22,8 +22,11 @@ from bonta.cli.server import (
     ROLES,
     run_demo,
     run_export_worker,
+    run_mfa_reset,
+    run_migrate,
     run_serve,
     run_token,
+    run_unlock,
     run_user,
     run_worker,
 )
@@ -34,11 +37,12 @@ __all__ = ["EXIT_BLOCKED", "EXIT_BUG", "EXIT_INVALID", "EXIT_OK", "build_parser"
 
 EPILOG = """\
 exit codes:
-  0  success; for `check`: no finding blocks the plan
-  1  `check`: at least one finding blocks the plan (`ok` is false);
+  0  success; for `check`: no finding blocks the plan (several files: none blocks)
+  1  `check`: at least one finding blocks the plan (`ok` is false; several files: the worst);
      serve/demo: the command failed
   2  invalid input or usage: a one-line error naming the field goes to stderr, nothing to stdout;
-     serve: the port is in use or the address cannot be listened on
+     serve: the port is in use or the address cannot be listened on;
+     user/token/worker/demo: the database is not set up (run `bonta migrate`)
   3  check/products/protocols/vocab: an internal error (a bug in bonta; please report it)
 
 The plan-file format is described in docs/plan-format.md.
@@ -99,10 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = command(
         "check",
-        "Validate a plan file and run the safety engine over it; print the findings as JSON.",
+        "Validate plan files and run the safety engine over each; print the findings as JSON "
+        "(several files: one JSON object per line, each with its file name).",
         run_check,
     )
-    check.add_argument("plan", metavar="PLAN.json", help="the plan file, or - for stdin")
+    check.add_argument(
+        "plan", metavar="PLAN.json", nargs="+", help="a plan file, or - for stdin; one or more"
+    )
 
     products = command(
         "products", "List the BoNT-A products and what their labels say.", run_products
@@ -138,14 +145,37 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, metavar="S", help="random seed (same seed, same clinic)")
     demo.add_argument("--years", type=int, metavar="Y", help="years of history")
 
+    command(
+        "migrate",
+        "Create or update the database tables (`serve` does this itself on every start).",
+        run_migrate,
+    )
+
     user = command("user", "Create a staff user with a role, or change a user's role.", run_user)
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=ROLES)
     user.add_argument("--password-stdin", action="store_true", help="read it from stdin")
 
-    token = command("token", "Issue an API bearer token for a user (printed once).", run_token)
-    token.add_argument("username")
+    unlock = command(
+        "unlock", "End a user's sign-in lockout (clears their failed sign-ins).", run_unlock
+    )
+    unlock.add_argument("username")
+
+    mfa_reset = command(
+        "mfa-reset", "Forget a user's authenticator (lost phone); they set up anew.", run_mfa_reset
+    )
+    mfa_reset.add_argument("username")
+
+    token = command(
+        "token", "Issue an API bearer token (printed once), list tokens, or revoke one.", run_token
+    )
+    token.add_argument("username", nargs="?", help="the user to issue for (or to --list)")
     token.add_argument("--name", help="what the token is for (default: cli)")
+    token.add_argument(
+        "--days", type=int, metavar="N", help="days it works (default BONTA_API_TOKEN_DAYS, 90)"
+    )
+    token.add_argument("--list", action="store_true", help="list tokens, never their keys")
+    token.add_argument("--revoke", metavar="ID", help="revoke the token with this id")
 
     worker = command(
         "worker", "Send appointment reminder e-mails (needs BONTA_SMTP_*; see README).", run_worker
@@ -163,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     diary.add_parser(commands)
     schedule.add_parser(commands)
+    audit.add_parser(commands)
+    backup.add_parser(commands)
+    lotrecall.add_parser(commands)
     return parser
 
 

@@ -280,8 +280,8 @@ def publish_document(*, kind: str, title: str, body: str, by: User) -> ConsentDo
     """Publish a new version of `kind`: patients must sign it before their next sign-off."""
     require_role(by, PUBLISH, "publish consent documents")
     kind = consent_kind(kind)
-    title = required_text(normalise(title), "title", MAX_TITLE)
-    body = required_text(normalise(body), "body", MAX_BODY)
+    title = required_text(normalise(title), "title", MAX_TITLE, multiline=True)  # one line: below
+    body = required_text(normalise(body), "body", MAX_BODY, multiline=True)
     if "\n" in title:
         raise InvalidInput("title", "must be one line")
     with transaction.atomic():

@@ -34,6 +34,7 @@ from bonta.domain.dilution import volume_ml
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import Injection
 from bonta.domain.protocols import expand, get_protocol
+from bonta.migraine import demo as migraine_demo
 from bonta.records.models import (
     Administration,
     AdverseEvent,
@@ -55,46 +56,35 @@ DEMO_USERS = [
     ("manager", Role.MANAGER),
 ]
 
-GIVEN = [
-    "Alex",
-    "Sam",
-    "Maria",
-    "John",
-    "Aisha",
-    "Chen",
-    "Olga",
-    "Tom",
-    "Priya",
-    "Lucas",
-    "Emma",
-    "Noah",
-    "Fatima",
-    "Ivan",
-    "Grace",
-    "Mateo",
-    "Hana",
-    "Leo",
-    "Zara",
-    "Ben",
-]
+# Given names by recorded sex, so a demo patient's name fits the sex on the record; "other" and
+# "unknown" draw from both lists. The lists are long enough that namesakes are rare, as in a real
+# clinic (the patient list still tells them apart by date of birth, record and pathways).
+GIVEN_FEMALE = [
+    "Maria", "Aisha", "Olga", "Priya", "Emma", "Fatima", "Grace", "Hana", "Zara", "Sofia",
+    "Chloe", "Amelia", "Ines", "Yuki", "Lena", "Nadia", "Ruth", "Clara", "Mei", "Anya",
+    "Isabel", "Leila", "Freya", "Marta", "Joanna", "Elif", "Sara", "Nora", "Alice", "Rosa",
+    "Helen", "Ewa", "Kate", "Lucy", "Ama", "Laura", "Julia", "Irene", "Mira", "Eva",
+]  # fmt: skip
+GIVEN_MALE = [
+    "John", "Chen", "Tom", "Lucas", "Noah", "Ivan", "Mateo", "Leo", "Ben", "Omar",
+    "David", "Kenji", "Pavel", "Samuel", "Ahmed", "Luis", "Oliver", "Daniel", "Tariq", "Jonas",
+    "Marco", "Emeka", "Felix", "Hugo", "Ravi", "Peter", "Karim", "Adam", "Theo", "Milan",
+]  # fmt: skip
 FAMILY = [
-    "Smith",
-    "Garcia",
-    "Khan",
-    "Nguyen",
-    "Müller",
-    "Rossi",
-    "Okafor",
-    "Kowalski",
-    "Haddad",
-    "Silva",
-    "Tanaka",
-    "Brown",
-    "Jensen",
-    "Dubois",
-    "Novak",
-    "Evans",
-]
+    "Smith", "Garcia", "Khan", "Nguyen", "Müller", "Rossi", "Okafor", "Kowalski", "Haddad",
+    "Silva", "Tanaka", "Brown", "Jensen", "Dubois", "Novak", "Evans", "Patel", "Lopez",
+    "Schmidt", "Kim", "Ivanova", "Mensah", "O'Brien", "Costa", "Yilmaz", "Andersson",
+    "Fischer", "Moreau", "Bianchi", "Wright", "Sato", "Hughes", "Ali", "Popescu", "Horvat",
+    "Nowak", "Walsh", "Bauer", "Ferreira", "Lindqvist", "Murphy", "Chowdhury", "Mazur",
+    "Hansen", "Romano", "Taylor", "Wong", "Abubakar",
+]  # fmt: skip
+GIVEN = {"female": GIVEN_FEMALE, "male": GIVEN_MALE}
+
+
+def given_name(rng: random.Random, sex: str) -> str:
+    """A made-up given name that fits the recorded sex (either list for other/unknown)."""
+    return rng.choice(GIVEN.get(sex, GIVEN_FEMALE + GIVEN_MALE))
+
 
 # Cosmetic product mix and the label dilution used for each vial (domain reference, §2.3/§3);
 # for products whose reference gives the concentration only (Xeomin [W], Letybo, Daxxify
@@ -128,8 +118,15 @@ def ensure_demo_users() -> dict[str, Any]:
     users = {}
     for username, role in DEMO_USERS:
         user = User.objects.filter(username=username).first()
+        if user is not None and not user.demo_account and user.check_password(DEMO_PASSWORD):
+            # made by an older demo loader, still with the published password: a demo account
+            user.demo_account = True
+            user.save(update_fields=["demo_account"])
         if user is None:
-            user = User.objects.create_user(username, password=DEMO_PASSWORD, role=role)
+            # demo_account: signs in without MFA while BONTA_DEMO is on (`bonta serve --demo`)
+            user = User.objects.create_user(
+                username, password=DEMO_PASSWORD, role=role, demo_account=True
+            )
         users[username] = user
     return users
 
@@ -138,13 +135,20 @@ DEMO_PORTAL_USERNAME = "patient"  # the showcase patient's portal login (bonta.p
 SHOWCASE_RECORD_NUMBER = "BN0000001"
 
 
+# How much the showcase patient's portal holds: a year of headache diary and the HIT-6 and
+# MIDAS answers of that year, so the portal a demo opens is not empty.
+SHOWCASE_DIARY_DAYS = 365
+
+
 def ensure_demo_portal_account() -> str | None:
-    """Give the showcase patient a portal login, once; its username, or None without one."""
+    """Give the showcase patient a portal login, once, and a diary and questionnaires to show in
+    it; the login's username, or None without one."""
     from bonta.portal.models import PortalAccount
 
     patient = Patient.objects.filter(record_number=SHOWCASE_RECORD_NUMBER).first()
     if patient is None:
         return None
+    ensure_showcase_diary(patient)
     account = PortalAccount.objects.select_related("user").filter(patient=patient).first()
     if account is not None:
         return str(account.user.username)
@@ -153,10 +157,28 @@ def ensure_demo_portal_account() -> str | None:
         return None  # the name is taken by someone else: leave it alone
     with transaction.atomic():
         user = User.objects.create_user(
-            DEMO_PORTAL_USERNAME, password=DEMO_PASSWORD, role=Role.PATIENT
+            DEMO_PORTAL_USERNAME, password=DEMO_PASSWORD, role=Role.PATIENT, demo_account=True
         )
         PortalAccount.objects.create(user=user, patient=patient)
     return DEMO_PORTAL_USERNAME
+
+
+def ensure_showcase_diary(patient: Patient) -> dict[str, int]:
+    """A year of diary and questionnaires for the showcase patient, if it has none (each part
+    is skipped when the patient already has any); what was written."""
+    if not patient.courses.filter(pathway=Pathway.CHRONIC_MIGRAINE.value).exists():
+        return {"diary days": 0, "questionnaires": 0}
+    # The diary ends yesterday: today is left for whoever tries the portal to fill in.
+    today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    yesterday = today - timedelta(days=1)
+    return {
+        "diary days": migraine_demo.generate_diaries(
+            [patient], SHOWCASE_DIARY_DAYS, today=yesterday
+        ),
+        "questionnaires": migraine_demo.generate_questionnaires(
+            patient, SHOWCASE_DIARY_DAYS, today=today
+        ),
+    }
 
 
 @dataclass
@@ -207,6 +229,7 @@ class _Batch:
 class _Clinic:
     def __init__(self, seed: int, years: int, today: date) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.years = years
         self.today = today
         users = ensure_demo_users()
@@ -222,12 +245,17 @@ class _Clinic:
     def patient(self, number: int, batch: _Batch, showcase: bool = False) -> None:
         rng = self.rng
         birth = self.today - timedelta(days=rng.randint(20 * 365, 75 * 365))
+        # Names come from their own stream, after the sex is known; the clinic's stream still
+        # makes the two draws it made for names before, so a seed gives the same histories.
+        rng.randrange(20), rng.randrange(16)
+        sex = rng.choice(["female", "female", "female", "male"])
+        names = random.Random(f"{self.seed}:names:{number}")
         patient = Patient(
             record_number=f"BN{number:07d}",
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
+            given_name=given_name(names, sex),
+            family_name=names.choice(FAMILY),
             birth_date=birth,
-            sex=rng.choice(["female", "female", "female", "male"]),
+            sex=sex,
             email=f"patient{number}@example.invalid",
             medications=["muscle_relaxant"] if rng.random() < 0.04 else [],
             conditions=["swallowing_disorder"] if rng.random() < 0.01 else [],

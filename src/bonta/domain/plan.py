@@ -115,3 +115,17 @@ class Snapshot:
     @property
     def planned_units(self) -> Decimal:
         return sum((i.units for i in self.plan.injections), Decimal(0))
+
+
+# A technical limit, not a clinical one (README, "Technical limits"): a PREEMPT plan has 31–39
+# points and a cosmetic plan far fewer, so 200 leaves room for any real session while keeping
+# a plan (its rows, its check, its page) small. Every way in — web, API, CLI plan file — checks
+# it through `check_plan_size`.
+MAX_PLAN_POINTS = 200
+
+
+def check_plan_size(points: int, field: str = "injections") -> None:
+    if points > MAX_PLAN_POINTS:
+        raise InvalidInput(
+            field, f"a plan has at most {MAX_PLAN_POINTS} injection points (this one has {points})"
+        )

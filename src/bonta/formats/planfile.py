@@ -23,7 +23,15 @@ from typing import Any, TypeVar
 from bonta.domain.anatomy import areas, check_side, get_muscle
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Side
-from bonta.domain.plan import Injection, PastTreatment, PatientState, Plan, Snapshot, VialState
+from bonta.domain.plan import (
+    Injection,
+    PastTreatment,
+    PatientState,
+    Plan,
+    Snapshot,
+    VialState,
+    check_plan_size,
+)
 from bonta.domain.products import get_product
 from bonta.domain.protocols import expand, get_protocol
 from bonta.domain.reference import FACTOR_NOUN, load
@@ -192,7 +200,9 @@ def _injections(top: Mapping[str, Any], pathway: Pathway, product: str) -> tuple
         planned.extend(expand(protocol, product, vial=VIAL_KEY))
     if "injections" in top:
         items = _array(top["injections"], "injections")
+        check_plan_size(len(items))
         planned.extend(_injection(item, f"injections[{i}]") for i, item in enumerate(items))
+    check_plan_size(len(planned))
     if not planned:
         field = "injections" if "injections" in top else "protocol"
         raise InvalidInput(

@@ -10,6 +10,10 @@ treatment history.
 
 Rows are written in bulk with one ``executemany`` per chunk (like `bonta.demo` writes
 administrations): a loader, not a patient's action, so no audit event per day.
+
+`generate_questionnaires` adds HIT-6 and MIDAS responses the patient "filled in" the week before
+each injection, scored by `bonta.domain.headache.scoring` (answers only, never item text), their
+impact easing as treatment works: the demo portal and the chart's score plots then have data.
 """
 
 from __future__ import annotations
@@ -25,8 +29,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bonta.domain.headache.days import MedicationClass
+from bonta.domain.headache.scoring import hit6_scale, score_hit6, score_midas
 from bonta.domain.pathways import Pathway
-from bonta.migraine.models import DAY_FLAGS, MEDICATION_BITS, DiaryEntry, EnteredBy
+from bonta.migraine.models import (
+    DAY_FLAGS,
+    MEDICATION_BITS,
+    DiaryEntry,
+    EnteredBy,
+    Instrument,
+    QuestionnaireResponse,
+)
 from bonta.migraine.services import injection_dates
 from bonta.records.models import Patient
 
@@ -180,4 +192,73 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 - fixed names
                 rows[start : start + 5000],
             )
+    return len(rows)
+
+
+def hit6_answers(rng: random.Random, level: float) -> dict[str, str]:
+    """Six HIT-6 answers around `level` (0: never … 1: always), as a patient might give them."""
+    answers = list(hit6_scale().points)
+    top = len(answers) - 1
+    return {
+        item: answers[max(0, min(top, round(level * top + rng.choice([-1, 0, 0, 1]))))]
+        for item in hit6_scale().items
+    }
+
+
+def midas_answers(rng: random.Random, level: float) -> dict[str, int]:
+    """MIDAS days lost in 3 months around `level` (0: none … 1: most days); q1 + q2 and
+    q3 + q4 stay within the days of three months."""
+    work = round(level * 30 * rng.uniform(0.6, 1.2))
+    home = round(level * 30 * rng.uniform(0.6, 1.2))
+    return {
+        "q1": work,
+        "q2": round(work * rng.uniform(0.3, 0.8)),
+        "q3": home,
+        "q4": round(home * rng.uniform(0.3, 0.8)),
+        "q5": round(level * 20 * rng.uniform(0.5, 1.2)),
+        "a": min(90, round(level * 80 + rng.randint(0, 8))),
+        "b": max(1, min(10, round(level * 10))),
+    }
+
+
+def generate_questionnaires(
+    patient: Patient, days: int, seed: int = 1, *, today: date | None = None
+) -> int:
+    """HIT-6 and MIDAS responses a week before each signed migraine session in the last `days`
+    days (and one at the start of the window), entered by the patient; return how many.
+
+    A patient who already has a questionnaire is left alone, so running it twice adds nothing.
+    """
+    today = today or timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    if QuestionnaireResponse.objects.filter(patient=patient).exists():
+        return 0
+    first = today - timedelta(days=days - 1)
+    sessions = [d for d in injection_dates(patient) if first <= d <= today]
+    dates = sorted({first, *(max(first, d - timedelta(days=7)) for d in sessions)})
+    rng = random.Random(f"{seed}:questionnaires:{patient.record_number}")  # noqa: S311
+    diary = random.Random(f"{seed}:{patient.record_number}")  # noqa: S311 - synthetic data
+    h = habits(diary)  # the patient's diary habits: the same response as the diary shows
+    rows = []
+    for n, on in enumerate(dates):
+        # Impact starts high and eases towards the patient's response over the first cycles.
+        eased = h.response + (1 - h.response) * 0.5**n
+        level = min(1.0, 0.85 * eased + rng.uniform(-0.05, 0.05))
+        hit6 = score_hit6(hit6_answers(rng, level))
+        midas = score_midas(midas_answers(rng, level))
+        for instrument, answers, score, band in (
+            (Instrument.HIT6, dict(hit6.answers), hit6.total, hit6.band.code),
+            (Instrument.MIDAS, dict(midas.answers), midas.total, midas.grade.code),
+        ):
+            rows.append(
+                QuestionnaireResponse(
+                    patient=patient,
+                    instrument=instrument,
+                    answers=answers,
+                    score=score,
+                    band=band,
+                    completed_on=on,
+                    entered_by=EnteredBy.PATIENT,
+                )
+            )
+    QuestionnaireResponse.objects.bulk_create(rows)
     return len(rows)

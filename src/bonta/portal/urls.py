@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bonta.portal import staff_views, todo_views, views
+from bonta.portal import passport_views, staff_views, todo_views, views
 
 app_name = "portal"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("questionnaires/<str:instrument>/", views.questionnaire, name="questionnaire"),
     path("consent/<str:kind>/", todo_views.sign_consent, name="consent"),
     path("checkins/", todo_views.checkin, name="checkin"),
+    path("passport/", passport_views.passport, name="passport"),
+    path("passport.pdf", passport_views.passport_pdf_download, name="passport_pdf"),
     # staff, from the patient's chart
     path("staff/patients/<uuid:patient_id>/invite/", staff_views.invite, name="invite"),
     path("staff/patients/<uuid:patient_id>/revoke/", staff_views.revoke, name="revoke"),

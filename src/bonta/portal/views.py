@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from bonta.accounts.models import Role
+from bonta.accounts.throttle import KIND_ATTRIBUTE
 from bonta.domain.errors import InvalidInput
 from bonta.domain.headache.days import DiaryDay
 from bonta.migraine.services import local_today, record_diary_day, record_questionnaire
@@ -42,6 +43,7 @@ class LoginView(auth_views.LoginView):
     next_page = "/portal/"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        setattr(request, KIND_ATTRIBUTE, "portal")  # failed sign-ins are audited as the portal's
         if request.user.is_authenticated and getattr(request.user, "role", None) != Role.PATIENT:
             return redirect("/")  # staff already signed in: the portal is not theirs
         return super().dispatch(request, *args, **kwargs)

@@ -1,5 +1,8 @@
 """Who may open which page: login for all, role sets for clinical pages, a clear 403 otherwise.
 
+A patient (a portal account) who opens a staff page gets a patient's 403: no staff navigation,
+no talk of roles, a link back to the patient portal (`web/403.html` reads `for_patient`).
+
 The role sets are the services' own (`bonta.records.services._common`), so a page and the
 service behind it never disagree; the service still checks again on every write.
 """
@@ -22,12 +25,22 @@ __all__ = ["ANY_STAFF", "CLINICAL_READ", "CLINICAL_WRITE", "SIGN", "forbidden", 
 View = Callable[..., HttpResponse]
 
 
+PATIENT_REFUSAL = "This page is for clinic staff. Your own records are in the patient portal."
+
+
+def is_patient(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_patient", False))
+
+
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/403.html", {"message": message}, status=403)
+    """The 403 page; for a patient account, the patient's version of it."""
+    context = {"message": message, "for_patient": is_patient(request)}
+    return render(request, "web/403.html", context, status=403)
 
 
 def not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/404.html", {"message": message}, status=404)
+    context = {"message": message, "for_patient": is_patient(request)}
+    return render(request, "web/404.html", context, status=404)
 
 
 def staff(
@@ -39,6 +52,8 @@ def staff(
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if is_patient(request):
+                return forbidden(request, PATIENT_REFUSAL)
             if request.user.role not in roles:  # type: ignore[union-attr]
                 return forbidden(
                     request,

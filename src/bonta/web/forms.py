@@ -17,6 +17,7 @@ from bonta.records.models import (
     AdverseEventOutcome,
     AdverseEventSeverity,
     AdverseEventType,
+    Patient,
 )
 from bonta.records.services.patients import SEXES
 from bonta.ui.forms import DateInput, DateTimeInput, now_local
@@ -43,8 +44,9 @@ class PatientForm(forms.Form):
     phone = forms.CharField(max_length=32, required=False)
 
 
-class SafetyFlagsForm(PatientForm):
-    """The new-patient form for clinical staff: demographics plus the standing safety flags."""
+class FlagsForm(forms.Form):
+    """The standing safety flags. A form always sends every flag (an unticked box is "none"),
+    so `flags()` is a complete replacement, and the service audits what changed."""
 
     allergies = forms.MultipleChoiceField(
         choices=_factors("allergies"), required=False, widget=forms.CheckboxSelectMultiple
@@ -84,6 +86,24 @@ class SafetyFlagsForm(PatientForm):
         flags["conditions"] = [*data["neuromuscular"], *data["conditions"]]
         return flags
 
+    @staticmethod
+    def initial_for(patient: Patient) -> dict[str, object]:
+        """The form's initial values from the patient's recorded flags."""
+        neuromuscular = {code for code, _ in _factors("conditions", keep=NEUROMUSCULAR)}
+        return {
+            "allergies": patient.allergies,
+            "neuromuscular": [c for c in patient.conditions if c in neuromuscular],
+            "conditions": [c for c in patient.conditions if c not in neuromuscular],
+            "medications": patient.medications,
+            "pregnant": patient.pregnant,
+            "breastfeeding": patient.breastfeeding,
+            "infection_sites": patient.infection_sites,
+        }
+
+
+class SafetyFlagsForm(PatientForm, FlagsForm):
+    """The new-patient form for clinical staff: demographics plus the standing safety flags."""
+
 
 def product_choices(pathway: Pathway) -> list[tuple[str, str]]:
     return [(p.code, p.display) for p in products_for(pathway)]
@@ -92,6 +112,10 @@ def product_choices(pathway: Pathway) -> list[tuple[str, str]]:
 class EncounterStartForm(forms.Form):
     product = forms.ChoiceField()
     at = forms.DateTimeField(label="Session date and time", widget=DateTimeInput())
+    # Asked only when the patient already has a draft on this pathway: a second one is a choice.
+    another = forms.BooleanField(
+        required=False, label="Yes, open a second draft for this patient on this pathway"
+    )
 
     def __init__(self, pathway: Pathway, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -49,6 +49,7 @@ class PlanState:
     vial: str = ""
     new_units: str = ""
     protocol: str = ""
+    map_view: str = ""  # the map's view on screen (front / side_right / side_left / back)
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +61,7 @@ class PlanState:
         rows = [Row(p, u.strip(), vial=v) for p, u, v in zip(points, units, vials, strict=False)]
         state = cls(rows, data.get("vial", ""), data.get("new_units", "").strip())
         state.protocol = data.get("protocol", "")
+        state.map_view = data.get("map_view", "")
         return state
 
     @classmethod

@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -71,7 +72,13 @@ def search_patients(query: str, *, by: User, page: int = 1) -> Page[Patient]:
 
 
 def _matching(query: str) -> QuerySet[Patient]:
-    rows = Patient.objects.all()
+    """Patients matching `query`, each annotated with the pathways it has a course on
+    (`pathway_cosmetic`, `pathway_chronic_migraine`: booleans from subqueries, so a page of the
+    list is still one query, whatever its length)."""
+    courses = Course.objects.filter(patient_id=OuterRef("pk"))
+    rows = Patient.objects.annotate(
+        **{f"pathway_{way.value}": Exists(courses.filter(pathway=way.value)) for way in Pathway}
+    )
     if not query:
         return rows
     born = _as_date(query)
@@ -96,6 +103,27 @@ def _as_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def open_drafts(patient: Patient, *, by: User) -> list[Encounter]:
+    """The patient's unsigned encounters, newest first, each with `points` (planned injections);
+    offered on the encounter-start page so a second "Open encounter" continues the draft instead
+    of making another one. The read is audited (count only)."""
+    require_role(by, CLINICAL_READ, "view clinical records")
+    with transaction.atomic():
+        drafts = list(
+            Encounter.objects.filter(patient=patient, status=EncounterStatus.DRAFT)
+            .annotate(points=Count("plan"))
+            .order_by("-at", "id")
+        )
+        record(
+            "encounter.drafts.read",
+            actor=by,
+            object_type="encounter",
+            patient_id=patient.pk,
+            detail={"count": len(drafts)},
+        )
+    return drafts
 
 
 def next_record_number() -> str:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from bonta.web import views
-from bonta.web.views import auth, encounters, events, patients, vials
+from bonta.web.views import auth, encounters, events, patients, security, tokens, vials
 
 app_name = "web"
 
@@ -10,9 +10,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("login/mfa/", auth.mfa_verify, name="mfa_verify"),
+    path("login/mfa/enrol/", auth.mfa_enrol, name="mfa_enrol"),
+    path("security/lockouts/", security.lockouts, name="lockouts"),
     path("patients/", patients.patient_list, name="patients"),
     path("patients/new/", patients.patient_new, name="patient_new"),
     path("patients/<uuid:patient_id>/", patients.patient_chart, name="chart"),
+    path("patients/<uuid:patient_id>/flags/", patients.patient_flags, name="patient_flags"),
     path(
         "patients/<uuid:patient_id>/encounters/new/",
         encounters.encounter_start,
@@ -29,5 +33,7 @@ urlpatterns = [
     path("encounters/<uuid:encounter_id>/addenda/", encounters.encounter_addendum, name="addendum"),
     path("encounters/<uuid:encounter_id>/print/", encounters.encounter_print, name="print"),
     path("vials/", vials.stock, name="vials"),
+    path("api-tokens/", tokens.token_list, name="tokens"),
+    path("api-tokens/<uuid:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("vials/<uuid:vial_id>/reconstitute/", vials.reconstitute, name="reconstitute"),
 ]

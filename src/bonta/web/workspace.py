@@ -125,6 +125,7 @@ def plan_context(
         "row_vials": list(by_id.values()),
         "vial_totals": vial_totals(state, vial, by_id),
         "panels": injection_map.panels(planned, way),
+        "map_view": injection_map.initial_view(state.map_view, planned, way),
         "groups": injection_map.muscle_groups(planned, way),
         "by_muscle": sorted(by_muscle.items()),
         "total_units": sum(planned.values(), Decimal(0)),

@@ -21,6 +21,7 @@ from bonta.records.services.events import (
 )
 from bonta.records.services.patients import (
     PatientFlags,
+    amend_patient_flags,
     create_patient,
     get_patient,
     list_patients,
@@ -38,6 +39,7 @@ __all__ = [
     "InjectionInput",
     "PatientFlags",
     "amend_encounter",
+    "amend_patient_flags",
     "check_plan",
     "create_patient",
     "discard_from_vial",

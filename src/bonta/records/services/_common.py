@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -103,10 +104,30 @@ def not_in_future(day: date, field: str) -> date:
     return day
 
 
-def required_text(value: object, field: str, max_length: int | None = None) -> str:
-    text = str(value or "").strip()
+def required_text(
+    value: object, field: str, max_length: int | None = None, *, multiline: bool = False
+) -> str:
+    """Text that must be given: stripped, within `max_length`, no control characters."""
+    text = optional_text(value, field, max_length, multiline=multiline)
     if not text:
         raise InvalidInput(field, "is required")
+    return text
+
+
+# Control characters (Unicode category Cc: NUL, ESC, DEL, the C1 set …) are refused in every
+# text a person types; multi-line text (notes, addenda) may hold line breaks and tabs.
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def optional_text(
+    value: object, field: str, max_length: int | None = None, *, multiline: bool = False
+) -> str:
+    """Text that may be blank: stripped, within `max_length`, no control characters."""
+    text = str(value or "").strip()
+    for char in text:
+        if unicodedata.category(char) == "Cc" and not (multiline and char in LINE_BREAKS):
+            kind = "control characters" if multiline else "line breaks or control characters"
+            raise InvalidInput(field, f"must not contain {kind} (found U+{ord(char):04X})")
     if max_length is not None and len(text) > max_length:
         raise InvalidInput(field, f"must be at most {max_length} characters")
     return text

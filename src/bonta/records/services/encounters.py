@@ -17,7 +17,7 @@ from bonta.domain.anatomy import check_side, get_muscle, get_point
 from bonta.domain.dilution import volume_ml
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway, Severity, Side
-from bonta.domain.plan import Injection
+from bonta.domain.plan import Injection, check_plan_size
 from bonta.domain.products import get_product
 from bonta.domain.protocols import Protocol, expand, get_protocol
 from bonta.domain.safety import CODES, Finding, check
@@ -265,7 +265,7 @@ def amend_encounter(encounter: Encounter, *, by: User, reason: str, text: str) -
     """Add an addendum to a signed encounter: the only way to correct one."""
     require_role(by, CLINICAL_WRITE, "amend encounters")
     reason = required_text(reason, "reason", 200)
-    text = required_text(text, "text")
+    text = required_text(text, "text", multiline=True)
     with transaction.atomic():
         locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
         if not locked.is_signed:
@@ -322,6 +322,7 @@ def _write_plan(
     vial: UUID | str | None,
     template: str | None = None,
 ) -> None:
+    check_plan_size(len(injections))  # before any work on a huge list
     if template:
         _same_pathway(encounter, get_protocol(template, "template"), "template")
     vials = _vials_by_id([vial, *(i.vial for i in injections)])
@@ -332,6 +333,7 @@ def _write_plan(
     rows += [
         _injection_row(encounter, i, inj, vials, default_vial) for i, inj in enumerate(injections)
     ]
+    check_plan_size(len(rows))  # with the protocol's points
     for position, row in enumerate(rows):
         row.position = position
     PlannedInjection.objects.filter(encounter=encounter).delete()
@@ -440,7 +442,7 @@ def _override_reasons(overrides: Mapping[str, str]) -> dict[str, str]:
     for code, reason in overrides.items():
         if code not in CODES:
             raise InvalidInput(f"overrides.{code}", "unknown finding code")
-        reasons[code] = required_text(reason, f"overrides.{code}")
+        reasons[code] = required_text(reason, f"overrides.{code}", multiline=True)
     return reasons
 
 

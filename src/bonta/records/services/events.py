@@ -29,6 +29,7 @@ from bonta.records.services._common import (
     a_date,
     choice,
     not_in_future,
+    optional_text,
     pathway,
     positive_units,
     require_role,
@@ -63,7 +64,7 @@ def record_adverse_event(
         serious=bool(serious),
         outcome=choice(outcome, AdverseEventOutcome, "outcome"),
         urgent=code in URGENT_ADVERSE_EVENTS,
-        notes=notes.strip(),
+        notes=optional_text(notes, "notes", multiline=True),
         recorded_by=by,
     )
     with transaction.atomic():
@@ -123,7 +124,7 @@ def record_external_administration(
         if muscles
         else None,
         source_system=_source_system(source_system),
-        source_id=str(source_id or "").strip(),
+        source_id=optional_text(source_id, "source_id", 200),
     )
     with transaction.atomic():
         # Same lock as sign-off: a sign-off in flight re-checks after this commits.

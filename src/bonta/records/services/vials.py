@@ -23,6 +23,7 @@ from bonta.records.services._common import (
     a_date,
     aware,
     decimal,
+    optional_text,
     positive_units,
     require_role,
     required_text,
@@ -45,7 +46,7 @@ def register_vial(
     require_role(by, STOCK_ROLES, "register vials")
     vial = Vial(
         product=get_product(product, "product").code,
-        lot=str(lot or "").strip()[:64],
+        lot=optional_text(lot, "lot", 64),
         expiry=a_date(expiry, "expiry"),
         size_units=positive_units(size_units, "size_units"),
     )

@@ -3,13 +3,15 @@ panels."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from bonta.domain.anatomy import muscles, points
+from bonta.domain.calendar import age_on
 from bonta.domain.products import all_products
 from bonta.domain.units import format_units
 from bonta.web.injection_map import point_label
@@ -22,6 +24,15 @@ register = template.Library()
 def brand(code: str) -> str:
     product = all_products().get(code)
     return product.brand if product else code
+
+
+@register.filter
+def age(birth_date: date | None) -> str:
+    """Whole years on the clinic's calendar date today (tells namesakes apart in the list)."""
+    if birth_date is None:
+        return ""
+    today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    return str(age_on(birth_date, today))
 
 
 @register.filter

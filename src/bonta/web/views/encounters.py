@@ -28,25 +28,44 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+SECOND_DRAFT = (
+    "This patient already has a draft on this pathway: continue it, or tick the box to open a "
+    "second one."
+)
+
+
 @staff(CLINICAL_WRITE, "open encounters")
 def encounter_start(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Pathway first, then product and time. A draft already open on the chosen pathway is
+    offered first: a second draft is opened only when the user ticks `another`."""
     patient = services.get_patient(patient_id, by=request.user)
+    drafts = queries.open_drafts(patient, by=request.user)
     try:
         pathway = Pathway(request.GET.get("pathway", ""))
     except ValueError:
-        return render(request, "web/encounters/pathway.html", {"patient": patient})
+        context = {"patient": patient, "drafts": drafts}
+        return render(request, "web/encounters/pathway.html", context)
+    same = [d for d in drafts if d.pathway == pathway.value]
     form = EncounterStartForm(pathway, request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            encounter = services.open_encounter(
-                patient, by=request.user, pathway=pathway.value, **form.cleaned_data
-            )
-        except InvalidInput as error:
-            add_service_error(form, error, {})
+        if same and not form.cleaned_data["another"]:
+            form.add_error("another", SECOND_DRAFT)
+            status = 409
         else:
-            return redirect("web:encounter", encounter_id=encounter.pk)
-    context = {"patient": patient, "pathway": pathway, "form": form}
-    return render(request, "web/encounters/start.html", context, status=422 if form.errors else 200)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "another"}
+            try:
+                encounter = services.open_encounter(
+                    patient, by=request.user, pathway=pathway.value, **data
+                )
+            except InvalidInput as error:
+                add_service_error(form, error, {})
+            else:
+                return redirect("web:encounter", encounter_id=encounter.pk)
+    if form.errors and status == 200:
+        status = 422
+    context = {"patient": patient, "pathway": pathway, "form": form, "drafts": same}
+    return render(request, "web/encounters/start.html", context, status=status)
 
 
 @staff(CLINICAL_READ, "view clinical notes")

@@ -18,7 +18,7 @@ from bonta.records.snapshots import reading_once, remember_history
 from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
 from bonta.ui.forms import add_service_error
 from bonta.web import queries
-from bonta.web.forms import PatientForm, SafetyFlagsForm
+from bonta.web.forms import FlagsForm, PatientForm, SafetyFlagsForm
 from bonta.web.ledger import dose_ledger
 
 FLAG_ALIASES = {
@@ -53,6 +53,24 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             return redirect("web:chart", patient_id=patient.pk)
     status = 422 if form.is_bound else 200
     return render(request, "web/patients/new.html", {"form": form}, status=status)
+
+
+@staff(CLINICAL_WRITE, action="record safety flags")
+def patient_flags(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Change a patient's standing safety flags: the whole set as ticked, audited before → after."""
+    patient = services.get_patient(patient_id, by=request.user)
+    form = FlagsForm(request.POST or None, initial=FlagsForm.initial_for(patient))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient_flags(patient, by=request.user, flags=form.flags())
+        except InvalidInput as error:
+            add_service_error(form, error, FLAG_ALIASES)
+        else:
+            messages.success(request, "Safety flags updated.")
+            return redirect("web:chart", patient_id=patient.pk)
+    status = 422 if form.is_bound else 200
+    context = {"form": form, "patient": patient, "flags": standing_flags(patient)}
+    return render(request, "web/patients/flags.html", context, status=status)
 
 
 @staff()

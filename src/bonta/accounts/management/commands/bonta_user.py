@@ -4,7 +4,9 @@ Staff roles only: patient accounts are made by accepting a portal invitation (bo
 and a patient account is never turned into staff (or staff into a patient) here.
 
 The password is read from standard input (one line), or asked for twice on a terminal; it is
-checked by the password validators and stored with Argon2.
+checked by the password validators and stored with Argon2. For a role that must use MFA
+(settings.BONTA_MFA_REQUIRED_ROLES) it says that the user sets up an authenticator at first
+sign-in.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from bonta.accounts import mfa
 from bonta.accounts.models import STAFF_ROLES, Role, User
 
 
@@ -44,6 +47,7 @@ class Command(BaseCommand):
             existing.role = role
             existing.save(update_fields=["role"])
             self.stdout.write(f"{username}: role is now {role}")
+            self._mfa_note(existing)
             return
         password = self._password(options["password_stdin"])
         user = User(username=username, role=role)
@@ -55,6 +59,14 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         self.stdout.write(f"{username}: created with role {role}")
+        self._mfa_note(user)
+
+    def _mfa_note(self, user: User) -> None:
+        if mfa.required_for(user) and not mfa.is_enrolled(user):
+            self.stdout.write(
+                f"{user.username}: the {user.role} role must use MFA: they set up an "
+                "authenticator app at their first sign-in (a QR code is shown after the password)"
+            )
 
     def _password(self, from_stdin: bool) -> str:
         if from_stdin or not sys.stdin.isatty():

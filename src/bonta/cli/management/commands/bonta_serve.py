@@ -6,6 +6,10 @@ connections and only then lets gunicorn fork the workers. Each worker opens its 
 connections from settings, so SQLite's WAL, busy timeout and IMMEDIATE transactions hold in
 every process; PostgreSQL (DATABASE_URL) is served by the same command. SIGINT (Ctrl-C) and
 SIGTERM stop the workers and exit 0; SIGTERM lets requests in flight finish first.
+
+With --demo the process runs in demo mode (settings.BONTA_DEMO, set in the parent before the
+workers fork): the accounts the demo loader made sign in without MFA. Without --demo,
+BONTA_DEMO=1 in the environment does the same.
 """
 
 from __future__ import annotations
@@ -99,6 +103,15 @@ class Command(BaseCommand):
         if not Patient.objects.exists():
             call_command("bonta_demo", patients=options["demo_patients"], seed=1)
         portal = ensure_demo_portal_account()
+        from django.conf import settings
+
+        # Demo mode for this process and its workers only: the demo accounts sign in without MFA
+        # (the accounts are flagged in the database; no other account is affected).
+        settings.BONTA_DEMO = True
+        self.stdout.write(
+            "Demo mode (BONTA_DEMO): the demo logins below sign in without MFA. "
+            "Never serve real patient data with --demo."
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role}")

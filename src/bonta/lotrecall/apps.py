@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LotRecallConfig(AppConfig):
+    name = "bonta.lotrecall"
+    label = "lotrecall"
+    verbose_name = "Product (lot) recall"

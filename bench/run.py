@@ -58,6 +58,8 @@ BENCHES = (
         ("--patients", PATIENTS, "--requests", "1500", "--seconds", "40"),
         ("sqlite", "postgresql"),
     ),
+    Bench("bench_fhir_export", ("--patients", PATIENTS), ("sqlite", "postgresql")),
+    Bench("bench_fhir_import", ("--patients", PATIENTS, "--runs", "3"), ("sqlite", "postgresql")),
     Bench("bench_safety_check", (), ("sqlite",)),  # pure domain code: no database
     Bench("bench_diary_chart", (), ("sqlite", "postgresql")),
     Bench(

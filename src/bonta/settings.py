@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "bonta.lotrecall",
     "bonta.aereports",
     "bonta.passport",
+    "bonta.fhir",  # Bulk Data export jobs, imported bundles and their review
     "bonta.cli",  # the Django-backed `bonta` commands (serve, demo) as management commands
 ]
 

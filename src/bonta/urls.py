@@ -1,10 +1,13 @@
 from django.urls import include, path
 
 from bonta.api.routes import api
+from bonta.fhir.import_views import bundle as fhir_bundle
 
 urlpatterns = [
     path("api/", api.urls),
+    path("fhir/R4", fhir_bundle),  # POST of a Bundle to the base, with or without the slash
     path("fhir/R4/", include("bonta.fhir.urls")),
+    path("imports/", include("bonta.fhir.review_urls")),
     path("guide/", include("bonta.guide.urls")),
     path("portal/", include("bonta.portal.urls")),
     path("photos/", include("bonta.photos.urls")),

@@ -34,7 +34,9 @@ def test_the_capability_statement_lists_exactly_what_is_served(db: None) -> None
     assert body["fhirVersion"] == "4.0.1"
     assert body["format"] == ["application/fhir+json"]
     served = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert set(served) == {*REGISTRY, "CodeSystem"}
+    assert set(served) == {*REGISTRY, "CodeSystem", "Group"}
+    assert {o["name"] for o in body["rest"][0]["operation"]} == {"export", "patient-export"}
+    assert {i["code"] for i in body["rest"][0]["interaction"]} == {"transaction", "batch"}
     encounter = {p["name"] for p in served["MedicationAdministration"]["searchParam"]}
     assert encounter == {"patient", "date", "_lastUpdated", "_id", "_count", "_offset"}
     assert "Registration time" in str(served["Patient"]["searchParam"])

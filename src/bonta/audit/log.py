@@ -27,6 +27,7 @@ DETAIL_KEYS = frozenset(
         "changes",  # safety flags: {flag: {"before": codes/bool, "after": codes/bool}}
         "codes",
         "count",
+        "counts",  # FHIR bulk export: resources written per type
         "encounter_id",
         "fields",
         "kind",

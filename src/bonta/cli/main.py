@@ -21,6 +21,7 @@ from bonta.cli.server import (
     DJANGO_COMMANDS,
     ROLES,
     run_demo,
+    run_export_worker,
     run_mfa_reset,
     run_migrate,
     run_serve,
@@ -183,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.add_argument("--batch", type=int, help="reminders claimed at a time (default 20)")
     worker.add_argument("--status", action="store_true", help="print the outbox state as JSON")
+    exports = command(
+        "export-worker",
+        "Run queued FHIR $export jobs (a kick-off also runs its job in the server process).",
+        run_export_worker,
+    )
+    exports.add_argument("--until-idle", action="store_true", help="exit when none is queued")
 
     diary.add_parser(commands)
     schedule.add_parser(commands)

@@ -71,6 +71,10 @@ def run_worker(args: argparse.Namespace) -> int:
     )
 
 
+def run_export_worker(args: argparse.Namespace) -> int:
+    return run_django("bonta_export_worker", until_idle=args.until_idle or None)
+
+
 def run_migrate(args: argparse.Namespace) -> int:
     return run_django("migrate", interactive=False)
 
@@ -128,4 +132,5 @@ DJANGO_COMMANDS = (
     run_worker,
     run_unlock,
     run_mfa_reset,
+    run_export_worker,
 )

@@ -8,6 +8,7 @@ from bonta.fhir.codes import CodeSystemSpec, system
 from bonta.fhir.resources import COMMON_PARAMS, REGISTRY
 
 SOFTWARE_VERSION = "0.1.0"
+BULK = "http://hl7.org/fhir/uv/bulkdata"
 SEARCH_TYPES = {
     "patient": "reference",
     "date": "date",
@@ -40,14 +41,18 @@ def statement(root: str) -> dict[str, Any]:
         "date": "2026-12-10",
         "kind": "instance",
         "software": {"name": "Bonta", "version": SOFTWARE_VERSION},
-        "implementation": {"description": "Bonta FHIR R4 facade (read-only)", "url": root},
+        "implementation": {
+            "description": "Bonta FHIR R4 facade (read, search, Bulk Data export, import)",
+            "url": root,
+        },
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json"],
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read-only. Unknown search parameters are ignored with a "
-                "warning OperationOutcome in the Bundle, or refused (400) with "
+                "documentation": "Read and search; Bulk Data $export (v2.0); transaction or "
+                "batch import of administrations given elsewhere. Unknown search parameters "
+                "are ignored with a warning OperationOutcome in the Bundle, or refused (400) with "
                 "`Prefer: handling=strict`. meta.lastUpdated and _lastUpdated use the time "
                 "each resource's documentation names where Bonta stores no update time.",
                 "security": {
@@ -61,6 +66,33 @@ def statement(root: str) -> dict[str, Any]:
                         "type": "CodeSystem",
                         "documentation": "Bonta's own code systems.",
                         "interaction": [{"code": "read"}],
+                    },
+                    {
+                        "type": "Group",
+                        "documentation": "One Group per pathway (cosmetic, chronic-migraine): "
+                        "every patient with a course on it or a signed visit on it.",
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "operation": [
+                            {
+                                "name": "export",
+                                "definition": f"{BULK}/OperationDefinition/group-export",
+                            }
+                        ],
+                    },
+                ],
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": "Import of Patient + MedicationAdministration "
+                        "entries as external administrations (all or nothing).",
+                    },
+                    {"code": "batch", "documentation": "As transaction: all or nothing."},
+                ],
+                "operation": [
+                    {"name": "export", "definition": f"{BULK}/OperationDefinition/export"},
+                    {
+                        "name": "patient-export",
+                        "definition": f"{BULK}/OperationDefinition/patient-export",
                     },
                 ],
             }

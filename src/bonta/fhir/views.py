@@ -17,11 +17,13 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from bonta.accounts.models import User
 from bonta.accounts.tokens import user_for_key
 from bonta.audit.log import record
 from bonta.fhir import capability
+from bonta.fhir.bulk import BulkError
 from bonta.fhir.codes import CODE_SYSTEMS
 from bonta.fhir.resources import REGISTRY, ResourceType
 from bonta.fhir.search import Search, SearchError, filtered, parse, run
@@ -60,14 +62,23 @@ def fail(status: int, code: str, text: str, where: str | None = None) -> HttpRes
 View = Callable[..., HttpResponse]
 
 
-def fhir_view(authenticated: bool = True) -> Callable[[View], View]:
-    """GET only; JSON only; a bearer token when `authenticated`; no exception escapes."""
+def fhir_view(
+    authenticated: bool = True, methods: tuple[str, ...] = ("GET", "HEAD")
+) -> Callable[[View], View]:
+    """`methods` only (GET by default); JSON only; a bearer token when `authenticated`; no
+    exception escapes. No CSRF token: a bearer token, never a cookie, authenticates."""
 
     def decorate(view: View) -> View:
+        @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in ("GET", "HEAD"):
-                return fail(405, "not-supported", "This FHIR server is read-only (GET).")
+            if request.method not in methods:
+                allowed = ", ".join(m for m in methods if m != "HEAD")
+                response = fail(
+                    405, "not-supported", f"{request.method} is not supported here ({allowed})."
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
             wanted = request.GET.get("_format")
             if wanted is not None and wanted not in JSON_FORMATS:
                 return fail(406, "not-supported", "Only application/fhir+json is served.")
@@ -80,6 +91,8 @@ def fhir_view(authenticated: bool = True) -> Callable[[View], View]:
                 return view(request, user, *args, **kwargs)
             except SearchError as error:
                 return fail(400, "invalid", error.args[0], where=error.parameter)
+            except BulkError as error:
+                return fail(error.status, error.code, error.message, where=error.where)
             except Exception:
                 log.exception("FHIR request failed")  # the traceback names no patient data
                 return fail(500, "exception", "The server could not answer this request.")

@@ -50,6 +50,12 @@ class Tally:
             self.by_code[code] = self.by_code.get(code, 0) + n
 
 
+# Background jobs of apps above this one that `bonta worker` runs once per pass too (a higher
+# app fills this in its AppConfig.ready; bonta.fhir registers its queued $export jobs). Each
+# returns how many jobs it ran.
+OTHER_JOBS: list[Callable[[], int]] = []
+
+
 class Worker:
     def __init__(
         self,
@@ -97,6 +103,7 @@ class Worker:
         True if it settled any reminder; False if there was nothing to do or the server could
         not be reached (the caller then pauses instead of trying again at once)."""
         total = total if total is not None else Tally()
+        others = sum(job() for job in OTHER_JOBS)
         now = self.clock()
         if self._last_enqueue is None or (
             time.monotonic() - self._last_enqueue >= self.enqueue_every_seconds
@@ -109,7 +116,7 @@ class Worker:
             log.warning("%d reminder(s) uncertain: their worker stopped mid-send", expired)
         ids = outbox.claim(self.name, now, self.batch_size)
         if not ids:
-            return False
+            return others > 0
         try:
             batch = self.send_batch(ids)
         finally:
@@ -119,7 +126,7 @@ class Worker:
             "batch: %d sent, %d retry, %d failed, %d uncertain, %d skipped %s",
             batch.sent, batch.retried, batch.failed, batch.uncertain, batch.skipped, batch.by_code,
         )  # fmt: skip
-        return batch.settled > 0
+        return batch.settled > 0 or others > 0
 
     def send_batch(self, ids: list[UUID]) -> Tally:
         tally = Tally()

@@ -60,6 +60,7 @@ BENCHES = (
     ),
     Bench("bench_fhir_export", ("--patients", PATIENTS), ("sqlite", "postgresql")),
     Bench("bench_fhir_import", ("--patients", PATIENTS, "--runs", "3"), ("sqlite", "postgresql")),
+    Bench("bench_audit_append", ("--seconds", "5"), ("sqlite", "postgresql")),
     Bench("bench_safety_check", (), ("sqlite",)),  # pure domain code: no database
     Bench("bench_diary_chart", (), ("sqlite", "postgresql")),
     Bench(
@@ -138,7 +139,7 @@ def figures(row: dict[str, Any]) -> str:
             f"p99 {many['p99_ms']} ms, {many['errors']} errors; "
             f"**ratio {row['throughput_ratio']}×**"
         )
-    keys = [k for k in row if k.endswith("_ms") or k.endswith("_s") or k in ("ratio", "speedup")]
+    keys = [k for k in row if k.endswith(("_ms", "_s", "ratio")) or k == "speedup"]
     shown = [f"{k} {round(row[k], 2)}" for k in keys if isinstance(row[k], int | float)]
     nested = [
         f"{name}: median {value['median_ms']} ms"

@@ -137,7 +137,7 @@ def test_downloads_are_audited(event: AdverseEvent, as_grey: Client) -> None:
         assert as_grey.get(f"/ae-reports/{event.pk}/{path}").status_code == 200
     kinds = list(
         AuditEvent.objects.filter(action="adverse_event.report", object_id=str(event.pk))
-        .order_by("seq")
+        .order_by("id")
         .values_list("detail__kind", flat=True)
     )
     assert kinds == ["page", "medwatch", "yellow_card", "fhir"]

@@ -36,7 +36,7 @@ def _unchanged(patient: Patient) -> bool:
 
 
 def _updates() -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action="patient.update_flags").order_by("seq"))
+    return list(AuditEvent.objects.filter(action="patient.update_flags").order_by("id"))
 
 
 @pytest.mark.parametrize("body", [{}, [None, None], {"allergies": []}])

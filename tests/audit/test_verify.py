@@ -25,6 +25,7 @@ from bonta.audit.chain import (
 )
 from bonta.audit.log import record, verify_chain
 from bonta.audit.models import AuditEvent, ChainHead
+from bonta.audit.sealer import seal_all
 from bonta.records import services
 from records.clinic import glabellar_session, make_vial
 
@@ -34,13 +35,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def history(alice, dr_grey, nurse_noor) -> int:
     """Eleven events: registration, consents, flags, a vial, a signed encounter, an addendum,
-    a chart read. Returns the head's sequence number."""
+    a chart read, sealed into the chain. Returns the head's sequence number."""
     services.amend_patient_flags(alice, by=nurse_noor, changes={"conditions": ["als"]})
     encounter = glabellar_session(alice, dr_grey, make_vial(dr_grey))
     services.check_plan(encounter, by=dr_grey)
     services.sign_encounter(encounter, dr_grey)
     services.amend_encounter(encounter, by=dr_grey, reason="Typo", text="Alice felt faint.")
     services.get_encounter(encounter.pk, by=dr_grey)
+    seal_all()
     return AuditEvent.objects.count()
 
 
@@ -48,7 +50,9 @@ def test_a_whole_chain_verifies(history):
     result = verify()
     assert result.ok, result.line()
     assert (result.events, result.head_seq) == (history, history)
-    assert result.line() == f"audit chain intact: {history} events, head #{history}"
+    assert result.line() == (
+        f"audit chain intact: {history} events, head #{history}; unsealed: none"
+    )
     assert verify_chain() is None
 
 
@@ -163,7 +167,7 @@ def test_a_checkpoint_round_trips_and_verifies(history):
     assert again == checkpoint
     later = verify(checkpoint=again)
     assert later.ok
-    assert later.line().endswith(f"checkpoint #{history} matches")
+    assert later.line().endswith(f"checkpoint #{history} matches; unsealed: none")
 
 
 def test_a_checkpoint_file_with_a_changed_field_is_refused(history):
@@ -192,6 +196,7 @@ def test_a_checkpoint_catches_the_last_events_deleted_and_an_old_head_replayed(h
     with transaction.atomic():
         record("patient.read", actor=dr_grey, object_type="patient")
         record("patient.read", actor=dr_grey, object_type="patient")
+    seal_all()
     checkpoint, _ = make_checkpoint()
     assert checkpoint is not None
     assert checkpoint.seq == history + 2
@@ -301,6 +306,7 @@ def test_an_existing_unkeyed_chain_keeps_verifying_after_the_migration(db, dr_gr
     assert (seal.action, seal.chain, seal.detail["count"]) == ("audit.rekey", 2, 5)
     with transaction.atomic():
         record("patient.read", actor=dr_grey, object_type="patient")
+    seal_all()
     result = verify()
     assert result.ok, result.line()
     assert result.events == 7

@@ -135,7 +135,7 @@ def test_outreach_status_is_recorded_and_audited(
     services.set_outreach_status(campaign, bea.pk, status="seen", by=max_manager)
     assert RecallContact.objects.get().status == "seen"
     events = AuditEvent.objects.filter(action="lot_recall.status", patient_id=bea.pk)
-    assert [e.detail["status"] for e in events.order_by("seq")] == ["contacted", "seen"]
+    assert [e.detail["status"] for e in events.order_by("id")] == ["contacted", "seen"]
     assert all(e.object_id == str(campaign.pk) for e in events)
     shown = services.campaign_exposures(campaign, by=max_manager)
     assert [e.status for e in shown] == ["not_contacted", "seen"]

@@ -84,7 +84,7 @@ def test_a_clinician_records_it_and_the_audit_event_holds_no_note(alice, dr_grey
         NOTE,
         dr_grey,
     )
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert (event.action, event.actor_id, event.patient_id, event.object_id) == (
         "overuse_management.record",
         dr_grey.pk,

@@ -49,7 +49,7 @@ def row(on: str, headache: str = "1", hours: str = "5", medication: str = "tript
 
 
 def audit_actions() -> list[str]:
-    return list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
 
 
 # ---- record_diary_day --------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def test_a_nurse_correcting_a_day_overwrites_it_and_is_audited_with_the_fields(a
     entry = DiaryEntry.objects.get(patient=alice)
     assert entry.to_domain() == corrected
     assert (entry.entered_by, entry.recorded_by) == (EnteredBy.STAFF, nurse_noor)
-    last = AuditEvent.objects.order_by("-seq").first()
+    last = AuditEvent.objects.order_by("-id").first()
     assert (last.action, last.actor_id, last.patient_id) == (
         "diary.correct",
         nurse_noor.pk,

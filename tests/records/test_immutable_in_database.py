@@ -123,6 +123,12 @@ def test_drafts_stay_editable_and_sign_off_still_works(alice, dr_grey):
 
 
 def test_the_audit_log_is_append_only_in_the_database_on_both_engines(signed):
+    from bonta.audit.sealer import seal_all
+
+    last = AuditEvent.objects.latest("id").pk  # still unsealed: refused as well
+    refused(raw("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [last]))
+    refused(raw("DELETE FROM audit_auditevent WHERE id = %s", [last]))
+    seal_all()  # events are written unsealed and sealed into the chain soon after
     refused(raw("UPDATE audit_auditevent SET action = 'x' WHERE seq = 1"))
     refused(raw("DELETE FROM audit_auditevent WHERE seq = 1"))
     refused(raw("DELETE FROM audit_chainhead"))

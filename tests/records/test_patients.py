@@ -141,7 +141,7 @@ def test_badly_shaped_flags_are_refused_by_field(alice, dr_grey, changes, field)
 def test_every_flag_change_is_audited_before_and_after(alice, dr_grey):
     services.update_patient_flags(alice, by=dr_grey, flags=FLAGS)
     services.amend_patient_flags(alice, by=dr_grey, changes={"breastfeeding": False})
-    first, second = AuditEvent.objects.filter(action="patient.update_flags").order_by("seq")
+    first, second = AuditEvent.objects.filter(action="patient.update_flags").order_by("id")
     assert first.detail["changes"]["allergies"] == {"before": [], "after": ["human_albumin"]}
     assert first.detail["changes"]["breastfeeding"] == {"before": False, "after": True}
     assert "pregnant" not in first.detail["changes"]  # unchanged: not listed

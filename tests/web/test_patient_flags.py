@@ -39,7 +39,7 @@ def test_unticking_clears_a_flag_and_the_audit_says_what_was_lost(
     assert response["Location"] == f"/patients/{flagged.pk}/"
     patient = Patient.objects.get(pk=flagged.pk)
     assert (patient.allergies, patient.medications) == ([], ["aminoglycoside"])
-    event = AuditEvent.objects.filter(action="patient.update_flags").latest("seq")
+    event = AuditEvent.objects.filter(action="patient.update_flags").latest("id")
     assert event.detail == {
         "changes": {
             "allergies": {"before": ["human_albumin"], "after": []},

@@ -21,8 +21,17 @@ replaced by an older copy — a checkpoint kept elsewhere does: `make_checkpoint
 head signed with the key, and `verify(checkpoint=...)` proves that nothing at or before it was
 rewritten or deleted.
 
-API: `event_hash`, `head_mac` (used when appending), `verify(...) -> VerifyResult`,
-`make_checkpoint()`, `Checkpoint.from_json`.
+**Unsealed events** (audit 0005): an event is written without a chain position, carrying
+`mark = HMAC(key, content)`, and the sealer (`bonta.audit.sealer`) links it into the chain
+seconds later. The database refuses every change to an unsealed row except the one sealing
+UPDATE, and every DELETE; the mark also makes an edit by someone who got past the triggers
+but has no key detectable, before (the sealer refuses to seal it) and after sealing is due.
+`verify` walks the sealed chain as before and then reports the unsealed window: how many,
+the oldest one's age, and the first whose mark does not match. A checkpoint covers sealed
+events only (the head), never the unsealed window.
+
+API: `event_hash`, `head_mac`, `unsealed_mark` (used when writing and sealing),
+`verify(...) -> VerifyResult`, `make_checkpoint()`, `Checkpoint.from_json`.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.utils import timezone
@@ -50,7 +59,7 @@ CHECKPOINT_VERSION = 1
 
 
 class EventLike(Protocol):
-    seq: int
+    seq: int | None
     at: datetime
     actor_id: Any
     actor_role: str
@@ -59,8 +68,8 @@ class EventLike(Protocol):
     object_id: str
     patient_id: Any
     detail: Any
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
     chain: int
 
 
@@ -94,6 +103,17 @@ def event_hash(prev_hash: str, event: EventLike, key: bytes | None = None) -> st
     return hmac.new(key if key is not None else audit_key(), message, hashlib.sha256).hexdigest()
 
 
+def unsealed_mark(event: EventLike, key: bytes | None = None) -> str:
+    """The mark an event carries from the moment it is written: HMAC over its content (the
+    canonical JSON without a chain position), so an unsealed event cannot be edited unseen."""
+    body = json.loads(canonical(event))
+    body.pop("seq", None)
+    message = "bonta-audit-unsealed:" + json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hmac.new(
+        key if key is not None else audit_key(), message.encode(), hashlib.sha256
+    ).hexdigest()
+
+
 def head_mac(seq: int, hash_: str, key: bytes | None = None) -> str:
     """The mark the chain head carries: only the key holder can move the head."""
     message = f"bonta-audit-head:{seq}:{hash_}".encode()
@@ -114,6 +134,25 @@ class VerifyResult:
     first_bad_seq: int | None = None
     reason: str = ""
     checkpoint_seq: int | None = None
+    unsealed: int = 0  # events written but not yet in the chain (sealed within seconds)
+    oldest_unsealed_at: datetime | None = None
+    checked_at: datetime | None = None
+
+    @property
+    def unsealed_age(self) -> timedelta | None:
+        """How long the oldest unsealed event has waited (minutes: is the sealer running?)."""
+        if self.oldest_unsealed_at is None or self.checked_at is None:
+            return None
+        return max(self.checked_at - self.oldest_unsealed_at, timedelta(0))
+
+    def window(self) -> str:
+        """The unsealed window, for the report line."""
+        age = self.unsealed_age
+        if not self.unsealed or age is None:
+            return "unsealed: none"
+        seconds = int(age.total_seconds())
+        plural = "" if self.unsealed == 1 else "s"
+        return f"unsealed: {self.unsealed} event{plural}, oldest {seconds} s old"
 
     def line(self) -> str:
         """One line for a person or a cron mail."""
@@ -123,7 +162,10 @@ class VerifyResult:
                 if self.checkpoint_seq is not None
                 else ""
             )
-            return f"audit chain intact: {self.events} events, head #{self.head_seq}{against}"
+            return (
+                f"audit chain intact: {self.events} events, head #{self.head_seq}{against}; "
+                f"{self.window()}"
+            )
         return f"audit chain broken at event #{self.first_bad_seq}: {self.reason}"
 
 
@@ -226,12 +268,14 @@ def verify(
 
     Finds the first event that was edited, inserted or deleted — the last ones included — and,
     given a checkpoint, whether anything at or before it was rewritten or removed. `events`
-    replaces reading the table (for tests and future sealed batches); it must be in seq order.
+    replaces reading the sealed events from the table (for tests); it must be in seq order.
+    Then the unsealed window (`_unsealed_window`): its size and age, and any edited event.
     """
     key = key if key is not None else audit_key()
-    # The largest stored seq first, then the head: an append writes both in one transaction,
-    # so a seq beyond the head read afterwards was written without moving the head.
-    last_stored = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    # The largest sealed seq first, then the head: a sealing batch writes both in one
+    # transaction, so a seq beyond the head read afterwards was written without moving it.
+    sealed = AuditEvent.objects.filter(seq__isnull=False)
+    last_stored = sealed.order_by("-seq").values_list("seq", flat=True).first() or 0
     head = read_head()
     head_missing = head is None and last_stored > 0
     if head is None:  # before the first event; or removed, which the walk's end reports
@@ -241,10 +285,10 @@ def verify(
 
     # 1. Every event up to the head, in order: the first one that is wrong is the answer.
     if events is None:
-        events = AuditEvent.objects.filter(seq__lte=head_seq).order_by("seq").iterator(2000)
+        events = sealed.filter(seq__lte=head_seq).order_by("seq").iterator(2000)
     prev_hash, expected, legacy, keyed_seen, checked = GENESIS, 1, 0, False, 0
     for event in events:
-        if event.seq > head_seq:
+        if event.seq is None or event.seq > head_seq:
             break
         if event.seq != expected:
             return _broken(expected, f"event #{expected} is missing", checked, here)
@@ -307,13 +351,46 @@ def verify(
             )
         if checkpoint.seq == 0 and checkpoint.hash != GENESIS:
             return _broken(1, "the checkpoint does not match the start of the chain", checked, here)
+
+    # 4. The unsealed window: every event not yet in the chain still carries its own mark.
+    count, oldest, bad_id = _unsealed_window(key)
+    window = {"unsealed": count, "oldest_unsealed_at": oldest, "checked_at": timezone.now()}
+    if bad_id is not None:
+        return VerifyResult(
+            ok=False,
+            events=checked,
+            head_seq=head_seq,
+            head_hash=head_hash,
+            first_bad_seq=head_seq + 1,
+            reason=f"unsealed event id {bad_id} was changed after it was written "
+            "(its mark does not match)",
+            **window,  # type: ignore[arg-type]
+        )
     return VerifyResult(
         ok=True,
         events=checked,
         head_seq=head_seq,
         head_hash=head_hash,
         checkpoint_seq=checkpoint.seq if checkpoint else None,
+        **window,  # type: ignore[arg-type]
     )
+
+
+def _unsealed_window(key: bytes) -> tuple[int, datetime | None, int | None]:
+    """(how many unsealed events, the oldest one's time, the id of the first whose mark does
+    not match its content, or None)."""
+    count, oldest, bad = 0, None, None
+    for event in AuditEvent.objects.filter(seq__isnull=True).order_by("id").iterator(2000):
+        count += 1
+        oldest = event.at if oldest is None else min(oldest, event.at)
+        if bad is None and not mark_matches(event, key):
+            bad = event.id
+    return count, oldest, bad
+
+
+def mark_matches(event: AuditEvent, key: bytes) -> bool:
+    """Whether an event still has the content it was written with."""
+    return event.mark is not None and hmac.compare_digest(unsealed_mark(event, key), event.mark)
 
 
 def _seals(event: EventLike, legacy: int) -> bool:

@@ -1,7 +1,11 @@
-"""Write the audit chain (how it is hashed and verified: `bonta.audit.chain`).
+"""Write audit events (how they are sealed into the chain: `bonta.audit.sealer`; hashed and
+verified: `bonta.audit.chain`).
 
 `record(...)` must run inside the transaction of the change it records (it refuses to run
-outside one), so the event and the change commit or roll back together.
+outside one), so the event and the change commit or roll back together. It writes the event
+*unsealed* — no chain position yet, so no lock on the chain head: concurrent requests never
+queue behind each other here — with a mark (HMAC of its content) that makes an edit before
+sealing detectable. The sealer links committed events into the chain within seconds.
 """
 
 from __future__ import annotations
@@ -12,13 +16,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models.sql import InsertQuery
+from django.db import connection
 from django.utils import timezone
 
-from bonta.audit.chain import CURRENT, GENESIS, event_hash, head_mac, verify
+from bonta.audit.chain import CURRENT, unsealed_mark, verify
 from bonta.audit.keys import audit_key
-from bonta.audit.models import AuditEvent, ChainHead
+from bonta.audit.models import AuditEvent
 
 # Keys allowed in `detail`: ids, codes, counts and action names. Anything else (names, dates of
 # birth, notes, reasons) is patient data and stays out of the log.
@@ -62,7 +65,7 @@ def record(
     patient_id: object | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Write one event, unsealed, inside the caller's transaction (sealed within seconds)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change")
     detail = dict(detail or {})
@@ -72,9 +75,7 @@ def record(
     folded = _fold(action, actor, object_type, object_id, patient_id, detail)
     if folded is not None:
         return folded
-    head_seq, head_hash = _locked_head()
     event = AuditEvent(
-        seq=head_seq + 1,
         at=timezone.now(),
         actor_id=getattr(actor, "pk", None),
         actor_role=getattr(actor, "role", "") or "",
@@ -83,12 +84,10 @@ def record(
         object_id=str(object_id),
         patient_id=patient_id,
         detail=detail,
-        prev_hash=head_hash,
         chain=CURRENT,
     )
-    key = audit_key()
-    event.hash = event_hash(head_hash, event, key)
-    _append(event, head_mac(event.seq, event.hash, key))
+    event.mark = unsealed_mark(event, audit_key())
+    event.save(force_insert=True)
     return event
 
 
@@ -184,69 +183,6 @@ def _fold(
         patient_id=patient_id,
         detail=detail,
     )
-
-
-# ---- the chain -------------------------------------------------------------------------------
-
-
-def _locked_head() -> tuple[int, str]:
-    """The chain head's (seq, hash), its row locked until the caller's transaction ends."""
-    found = _select_head()
-    if found is not None:
-        return found
-    # First event ever (or after a test flush): create the head; a racing creator loses on
-    # the primary key and then waits on the lock like everyone else.
-    try:
-        with transaction.atomic():
-            ChainHead.objects.create(pk=1, seq=0, hash=GENESIS, mac=head_mac(0, GENESIS))
-    except IntegrityError:
-        pass
-    found = _select_head()
-    if found is None:
-        raise ChainHead.DoesNotExist("the audit chain head could not be created")
-    return found
-
-
-def _select_head() -> tuple[int, str] | None:
-    # Plain SQL: this runs for every audited read, and the ORM's query building costs several
-    # times the statement itself. FOR UPDATE where supported (SQLite's IMMEDIATE BEGIN already
-    # holds the database write lock), as select_for_update() would.
-    table = connection.ops.quote_name(ChainHead._meta.db_table)
-    lock = (
-        f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
-        row = cursor.fetchone()
-    return None if row is None else (row[0], row[1])
-
-
-def _append(event: AuditEvent, mac: str) -> None:
-    """INSERT the event and move the head to it, in one statement where the database allows.
-
-    PostgreSQL runs the INSERT as a data-modifying WITH inside the head's UPDATE: one round
-    trip. SQLite has no DML in WITH, so it runs two statements (in-process, no round trip).
-    """
-    query = InsertQuery(AuditEvent)
-    query.insert_values(AuditEvent._meta.local_concrete_fields, [event])
-    ((insert, params),) = query.get_compiler(connection=connection).as_sql()
-    head = connection.ops.quote_name(ChainHead._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH appended AS ({insert} RETURNING seq, hash) "  # noqa: S608 - ORM-built SQL
-                f"UPDATE {head} SET seq = appended.seq, hash = appended.hash, mac = %s "
-                f"FROM appended WHERE {head}.id = 1",
-                [*params, mac],
-            )
-        else:
-            cursor.execute(insert, params)
-            cursor.execute(
-                f"UPDATE {head} SET seq = %s, hash = %s, mac = %s WHERE id = 1",  # noqa: S608
-                [event.seq, event.hash, mac],
-            )
-    event._state.adding = False  # as after save(): the model now refuses further saves
-    event._state.db = connection.alias
 
 
 def verify_chain() -> int | None:

@@ -1,4 +1,10 @@
-"""The audit log: append-only, hash-chained. Ids and action names only — never patient data."""
+"""The audit log: append-only, hash-chained. Ids and action names only — never patient data.
+
+An event is written *unsealed* (`seq`, `prev_hash` and `hash` empty, `mark` set) inside the
+transaction of the change it records; the sealer (`bonta.audit.sealer`) later links it into
+the chain by setting those three once. The database allows exactly that one UPDATE (audit
+migration 0005) and refuses every other change and every DELETE.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +29,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 class AuditEvent(models.Model):
     """Who did what to which record, when. `hash` chains it to the event before it; how, by
-    `chain` version, is `bonta.audit.chain` (1: sha256, before keyed hashing; 2: HMAC-SHA256)."""
+    `chain` version, is `bonta.audit.chain` (1: sha256, before keyed hashing; 2: HMAC-SHA256).
+    Until sealed, `mark` (HMAC of the content) makes an edit detectable."""
 
-    seq = models.BigIntegerField(primary_key=True)  # chain position, 1, 2, 3 …
+    id = models.BigAutoField(primary_key=True)  # the order events were written in
+    seq = models.BigIntegerField(null=True, unique=True)  # chain position 1, 2, 3 …; None: unsealed
     at = models.DateTimeField()
     actor_id = models.UUIDField(null=True)  # no FK: the log outlives any user row
     actor_role = models.CharField(max_length=20, blank=True)
@@ -34,17 +42,21 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     patient_id = models.UUIDField(null=True, db_index=True)
     detail = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001 - None: unsealed
+    hash = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001 - None: unsealed
     chain = models.PositiveSmallIntegerField(default=2)  # bonta.audit.chain.CURRENT
+    # HMAC(key, content) written with the event (bonta.audit.chain.unsealed_mark); None on events
+    # from before audit 0005, which were sealed as they were written.
+    mark = models.CharField(max_length=64, null=True)  # noqa: DJ001
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ("seq",)
+        ordering = ("id",)
 
     def __str__(self) -> str:
-        return f"audit #{self.seq} {self.action}"
+        where = f"#{self.seq}" if self.seq is not None else f"unsealed id {self.id}"
+        return f"audit {where} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -55,7 +67,7 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """One row, locked by every append so two transactions cannot fork the chain."""
+    """One row, locked by every sealing batch so two sealers cannot fork the chain."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)

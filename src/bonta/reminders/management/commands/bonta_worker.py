@@ -1,4 +1,9 @@
-"""`bonta worker`: send appointment reminders (see `bonta.reminders.worker`), or `--status`."""
+"""`bonta worker`: send appointment reminders (see `bonta.reminders.worker`), or `--status`.
+
+Each pass of the loop also seals the audit events waiting to be linked into the chain
+(`bonta.audit.sealer`), so a clinic running the worker has its chain sealed every pass
+(`--poll` seconds when idle) even with no `bonta serve` running.
+"""
 
 from __future__ import annotations
 
@@ -41,9 +46,16 @@ class Command(BaseCommand):
             raise CommandError("--batch must be at least 1, --poll and --enqueue-every positive")
         from bonta.reminders.worker import Worker
 
+        class SealingWorker(Worker):
+            def step(self, total: Any = None) -> bool:
+                from bonta.audit.sealer import seal_quietly
+
+                seal_quietly()
+                return super().step(total)
+
         try:
             smtp = config.smtp_config()
-            worker = Worker(
+            worker = SealingWorker(
                 batch_size=options["batch"],
                 poll_seconds=options["poll"],
                 enqueue_every_seconds=options["enqueue_every"],

@@ -19,25 +19,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from bonta.aereports.report import NOT_RECORDED, Report
+from bonta.ui.pdf import BOLD, FONT, register_fonts
 
 MARGIN = 14 * mm
-FONT, BOLD = "BontaVera", "BontaVera-Bold"
 GRID = colors.HexColor("#9aa5b1")
 HEAD_FILL = colors.HexColor("#e8edf2")
 Row = tuple[str, str]
-
-
-@cache
-def _fonts() -> None:
-    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
 @cache
@@ -79,7 +70,7 @@ def _section(title: str, rows: Sequence[Row]) -> list[Flowable]:
 
 
 def _page(title: str, intro: str, sections: Sequence[tuple[str, Sequence[Row]]]) -> bytes:
-    _fonts()
+    register_fonts()
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, invariant=True)
     canvas.setTitle(title)

@@ -19,8 +19,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Flowable,
     Image,
@@ -36,15 +34,9 @@ from reportlab.platypus import (
 
 from bonta.consent.models import Channel, Consent
 from bonta.consent.text import blocks
+from bonta.ui.pdf import BOLD, FONT, register_fonts
 
-FONT, BOLD = "BontaVera", "BontaVera-Bold"
 SIGNATURE_WIDTH = 70 * mm
-
-
-def _fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
-        pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -62,7 +54,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def render(consent: Consent) -> bytes:
     """The consent as PDF bytes (starts with %PDF)."""
-    _fonts()
+    register_fonts()
     styles = _styles()
     document = consent.document
     out = io.BytesIO()

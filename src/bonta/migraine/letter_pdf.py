@@ -23,20 +23,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from bonta.domain.headache.questionnaires import INSTRUMENT_LABELS, ScoreEntry
 from bonta.migraine.letter import InjectionRow, MigraineLetter, ScoreLine
 from bonta.migraine.questionnaire_plot import band_range
+from bonta.ui.pdf import BOLD, FONT, register_fonts
 
 MARGIN = 14 * mm
 MAX_INJECTION_ROWS = 12
 MAX_CYCLE_ROWS = 6
 MAX_PREVENTIVE_ROWS = 8
-FONT, BOLD = "BontaVera", "BontaVera-Bold"
 GRID = colors.HexColor("#9aa5b1")
 HEAD_FILL = colors.HexColor("#e8edf2")
 
@@ -53,13 +51,6 @@ VERDICT_TEXT = {
     "review_not_evaluable": "review: a stopping rule is not evaluable from the diary",
     "not_yet_evaluable": "not yet evaluable",
 }
-
-
-@cache
-def _fonts() -> None:
-    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
 @cache
@@ -381,7 +372,7 @@ def story(letter: MigraineLetter) -> list[Flowable]:
 
 def render_migraine_letter(letter: MigraineLetter, *, compress: bool = True) -> bytes:
     """The letter as a one-page A4 PDF (deterministic bytes for the same letter)."""
-    _fonts()
+    register_fonts()
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, pageCompression=int(compress), invariant=1)
     canvas.setTitle(f"Chronic migraine {letter.kind} summary {letter.record_number}")

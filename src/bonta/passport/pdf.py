@@ -20,27 +20,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from bonta.domain.units import format_units
 from bonta.passport.services import Passport, lines
+from bonta.ui.pdf import BOLD, FONT, register_fonts
 
 MARGIN = 12 * mm
 QR_SIZE = 95 * mm
 QR_ERROR = "m"
-FONT, BOLD = "BontaVera", "BontaVera-Bold"
 GRID = colors.HexColor("#9aa5b1")
 HEAD_FILL = colors.HexColor("#e8edf2")
-
-
-@cache
-def _fonts() -> None:
-    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
 @cache
@@ -93,7 +84,7 @@ def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None
 
 
 def passport_pdf(passport: Passport) -> bytes:
-    _fonts()
+    register_fonts()
     data = passport.data
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, invariant=True)

@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # never anything else
 STARTUP = 120.0  # seconds: a bound on waiting for the server, not a speed claim
 REQUEST_TIMEOUT = 30.0
-POOL = 12  # seeded, consented patients the sign-offs and adverse events are spread over
+POOL = 24  # seeded, consented patients the sign-offs and adverse events are spread over
 # One same-day glabellar session per patient after the first raises retreatment_too_soon; the
 # clinician overrides it (a written reason), so only a crash can stop a sign-off.
 OVERRIDES = {"retreatment_too_soon": "Durability test: repeated sessions on one day"}

@@ -41,8 +41,7 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
         errors = [
-            {"field": field_name(e.get("loc", ())), "message": e.get("msg", "invalid")}
-            for e in error.errors
+            {"field": field_name(e.get("loc", ())), "message": message(e)} for e in error.errors
         ]
         fields = ", ".join(e["field"] for e in errors)
         body = {"detail": f"Invalid input: {fields}", "errors": errors, "findings": []}
@@ -77,6 +76,14 @@ def install(api: NinjaAPI) -> None:
     def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
         body = {"detail": "A valid bearer token is required.", "errors": [], "findings": []}
         return api.create_response(request, body, status=401)
+
+
+def message(error: dict[str, Any]) -> str:
+    """Pydantic's message; a check of ours (a ValueError) without pydantic's "Value error, "."""
+    text = str(error.get("msg", "invalid"))
+    if error.get("type") == "value_error":
+        text = text.removeprefix("Value error, ")
+    return text
 
 
 def field_name(loc: Sequence[Any]) -> str:

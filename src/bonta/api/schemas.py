@@ -10,7 +10,15 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BeforeValidator, StrictBool, field_validator
+from ninja.schema import DjangoGetter
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from bonta.domain.plan import MAX_PLAN_POINTS
 
@@ -56,7 +64,20 @@ def _no_control_characters(value: Any) -> None:
 
 
 class In(Schema):
-    """Every request body: no text field (nor list or map of text) holds a control character."""
+    """Every request body: a JSON object (so are the objects inside it), and no text field (nor
+    list or map of text) holds a control character."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _is_an_object(cls, value: Any) -> Any:
+        # django-ninja's Schema reads any value by attribute (from_attributes), so a list or a
+        # string where an object belongs would otherwise pass as "every field left out":
+        # `"flags": "pregnant"` would register a patient with no safety flags at all. Ninja's
+        # own validator (the outer one) has already wrapped the value in a DjangoGetter.
+        given = value._obj if isinstance(value, DjangoGetter) else value
+        if not isinstance(given, dict):
+            raise ValueError("must be a JSON object")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -128,6 +149,8 @@ class PatientFlagsIn(In):
 class PatientFlagsPatch(In):
     """Change some safety flags (PATCH): only the fields sent change; at least one is needed.
     A list replaces that list as a whole (`[]` clears it); null is refused."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     pregnant: StrictBool | None = None
     breastfeeding: StrictBool | None = None

@@ -71,7 +71,7 @@ def seeded(db: None) -> Iterator[dict[str, list[UUID]]]:
     vial = make_vial(grey)
     draft = glabellar_session(alice, grey, vial)
     signed = glabellar_session(alice, grey, make_vial(grey, lot="S1"))
-    services.sign_encounter(signed, grey, {"retreatment_too_soon": "Same-day touch-up"})
+    services.sign_encounter(signed, grey)
     bob = make_patient(grey, "B-002", given_name="Bob", family_name="Baker", sex="male")
     clean = glabellar_session(bob, grey, make_vial(grey, lot="S2"))  # signs with no override
     fresh_vial = make_vial(grey, diluent_ml=None, lot="NEW1")  # not yet reconstituted

@@ -34,11 +34,14 @@ class DiaryImportForm(forms.Form):
             raise forms.ValidationError("is not UTF-8 text") from None
 
 
+# The HIT-6 and MIDAS forms sit on one page: their date inputs need ids of their own, or the
+# MIDAS label would focus the HIT-6 input (axe: duplicate-id-aria).
 class Hit6Form(forms.Form):
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["completed_on"].widget.attrs["id"] = "id_hit6_completed_on"
         scale = hit6_scale()
         answers = [("", "—")] + [(a, a.replace("_", " ").capitalize()) for a in scale.points]
         for n, item in enumerate(scale.items, start=1):
@@ -53,6 +56,7 @@ class MidasForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["completed_on"].widget.attrs["id"] = "id_midas_completed_on"
         for item in midas_scale().scored_items:
             self.fields[item] = forms.IntegerField(label=item.upper(), help_text="days")
         self.fields["a"] = forms.IntegerField(label="A", required=False, help_text="days")

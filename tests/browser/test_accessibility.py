@@ -160,24 +160,9 @@ def test_encounter_workspace_with_a_blocking_finding(
     assert_accessible(page, f"encounter-workspace-{size}", exclude=(".map",))
 
 
-# The map (web/encounters/_map_point.html) is being redesigned elsewhere and is not this
-# test's to change: each planned point is a role="button" whose visible <text> (its units,
-# "4") axe does not find in its aria-label "Remove …, right (4 U)" — the parenthesis hides
-# the word. "Remove …, right, 4 U" passes (tried on the page; aria-hidden on the <text> does
-# not). Remove the marker once the map is fixed.
-MAP_XFAIL = pytest.mark.xfail(
-    reason=(
-        "label-content-name-mismatch (serious) on .pt.planned (#pt-*) from "
-        "encounters/_map_point.html, under redesign elsewhere: aria-label '… (4 U)' should "
-        "read '…, 4 U' so that the visible units are part of the name"
-    ),
-    strict=False,
-)
-
-
-@MAP_XFAIL
 @pytest.mark.parametrize("size", STAFF_SIZES)
 def test_encounter_workspace_injection_map(open_page: Any, clinician: User, size: str) -> None:
+    """The map on its own: a planned point's name carries its visible units ("…, 4 U")."""
     page = open_blocked_draft(open_page, clinician, size)
     assert_accessible(page, f"encounter-workspace-map-{size}")
 

@@ -128,7 +128,7 @@ def test_a_map_click_adds_a_point_and_rechecks_without_a_reload(as_grey, draft) 
     assert 'hx-swap-oob="true"' in html
     assert plan_rows(draft)[-1] == ("frontalis_mid", "4.00")
     assert "forehead_without_glabellar" not in html  # glabellar is planned too
-    assert 'aria-label="Edit Frontalis, midline (4 U)"' in html  # a planned point opens its editor
+    assert 'aria-label="Edit Frontalis, midline, 4 U"' in html  # a planned point opens its editor
 
 
 def test_a_second_click_removes_the_point(as_grey, draft) -> None:

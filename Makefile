@@ -25,6 +25,10 @@ browser:
 	  && echo "installing Debian's chromium package with apt-get (for the browser tests)" \
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium not installed: browser tests will be skipped"; }
+	@command -v pdftoppm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && echo "installing Debian's poppler-utils package with apt-get (pdftoppm: the passport test renders its PDF)" \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+	  || echo "poppler-utils not installed: the passport photo test will be skipped"; }
 
 run: setup  ## set up, migrate, load demo data and serve on http://$(HOST):$(PORT) (make run PORT=8080)
 	$(BIN)/bonta serve --demo --host $(HOST) --port $(PORT)

@@ -20,8 +20,19 @@ LIMIT_UNITS = Decimal(400)  # products.toml [botox.cumulative_limit], label §1.
 PER_SESSION = Decimal(40)
 
 
-# Same-day sessions on the same muscles also raise retreatment_too_soon; the clinician
-# overrides that one (with a coded reason) so only the cumulative limit decides who signs.
+# Same-day sessions on the same muscles also raise retreatment_too_soon once one of them is
+# signed; the clinician overrides that one (with a coded reason) so only the cumulative limit
+# decides who signs. An override of a finding the check does not raise is refused, so each
+# sign-off is tried as it stands first and again with the override when re-treatment blocks it.
+OVERRIDES = [
+    {
+        "finding": "retreatment_too_soon",
+        "reason": "documented_clinical_need",
+        "note": "Split session recorded as separate encounters",
+    }
+]
+
+
 def overrides() -> list[Any]:
     from bonta.records.services import OverrideInput
 
@@ -62,7 +73,6 @@ def sign_all_at_once(encounters: list[Any], clinician: Any) -> Counter[str]:
     """Release every sign-off together, each in its own thread and connection."""
     from django.db import connection
 
-    from bonta.domain.errors import InvalidInput
     from bonta.records import services
     from bonta.records.errors import SignRefused
 
@@ -74,9 +84,11 @@ def sign_all_at_once(encounters: list[Any], clinician: Any) -> Counter[str]:
         try:
             start.wait()
             try:
-                services.sign_encounter(encounter, clinician, overrides())
-            except InvalidInput:  # the first to sign has no earlier session: nothing to override
                 services.sign_encounter(encounter, clinician)
+            except SignRefused as refused:
+                if "retreatment_too_soon" not in {f.code for f in refused.findings}:
+                    raise
+                services.sign_encounter(encounter, clinician, overrides())
             result = "signed"
         except SignRefused as refused:
             result = ",".join(sorted({f.code for f in refused.findings}))

@@ -42,12 +42,17 @@ lint: setup
 	$(BIN)/lint-imports
 	BONTA_DATA_DIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=bonta.settings
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; default one per core), a test file
+# per worker at a time so module fixtures are built once. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+
 test-sqlite: setup
-	BONTA_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
+	BONTA_DATA_DIR=$$(mktemp -d) $(PYTEST)
 
 test-postgres: setup browser  ## the same suite against PostgreSQL (DATABASE_URL, default local trust auth)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bonta} \
-	BONTA_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
+	BONTA_DATA_DIR=$$(mktemp -d) $(PYTEST)
 
 bench: setup
 	$(BIN)/python -m bench.run

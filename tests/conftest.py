@@ -45,8 +45,18 @@ def _flush_with_guard(original):  # type: ignore[no-untyped-def]
             original(self, sql_list)
             with self.connection.cursor() as cursor:
                 cursor.execute("DELETE FROM bonta_flush_guard")
+        _as_migrations_left_it()
 
     return execute_sql_flush
+
+
+def _as_migrations_left_it() -> None:
+    """Put back the rows a data migration installs, which the flush removed: the shipped consent
+    documents (consent 0003). Without this, a test that relies on them passed or failed by
+    which transactional test ran before it in the same process (seen with pytest-xdist)."""
+    from bonta.consent.services import install_shipped_documents
+
+    install_shipped_documents()
 
 
 def pytest_configure(config: pytest.Config) -> None:

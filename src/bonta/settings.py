@@ -21,8 +21,10 @@ BONTA_API_TOKEN_DAYS  how long a new API token works (default 90, 1–3650)
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,14 +58,27 @@ DATA_DIR = Path(os.environ.get("BONTA_DATA_DIR", "data")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def _generated_once(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in `path`, generated on first use. Written to a private temporary file
+    and linked into place, so processes starting together (gunicorn workers, parallel test
+    workers) agree on one value and never read a half-written file."""
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(make())
+            with contextlib.suppress(FileExistsError):  # another process won: use theirs
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
 def _secret_key() -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _generated_once(DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()
@@ -311,11 +326,9 @@ BONTA_MFA_REQUIRED_ROLES = frozenset(
 def _mfa_key() -> str:
     if os.environ.get("BONTA_MFA_KEY"):
         return os.environ["BONTA_MFA_KEY"]
-    path = DATA_DIR / "mfa_key"
-    if not path.exists():
-        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _generated_once(
+        DATA_DIR / "mfa_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    )
 
 
 BONTA_MFA_KEY = _mfa_key()

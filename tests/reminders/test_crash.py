@@ -27,8 +27,8 @@ from .smtpd import SmtpServer
 
 FLEET = Path(__file__).with_name("fleet.py")
 TESTS = Path(__file__).resolve().parents[1]
-REMINDERS = 10_000
-KILL_AFTER = 3_000  # received messages before the SIGKILL
+REMINDERS = 2_000
+KILL_AFTER = 600  # received messages before the SIGKILL (mid-run: well before the end)
 LEASE_SECONDS = 3  # short, so the restarted worker takes the dead one's claims back soon
 
 

@@ -1,5 +1,9 @@
-"""Sign-in throttling (django-axes) as Bonta sees it: audit of failures and lockouts, the list of
-current lockouts, and unlocking.
+"""Sign-in throttling (django-axes) as Bonta sees it: audit of sign-ins, sign-outs, failures and
+lockouts, the list of current lockouts, and unlocking.
+
+Every sign-in that opens a session is `auth.login` (actor: the account; `kind`: staff, portal
+or mfa — the step that completed it), a second factor given in a session already open is
+`auth.mfa_verified`, and signing out is `auth.logout`.
 
 Axes counts each failed sign-in against the combination of username and client address and
 refuses that combination for BONTA_LOGIN_LOCKOUT_MINUTES once BONTA_LOGIN_MAX_FAILURES is reached
@@ -23,7 +27,7 @@ from typing import Any
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.http import HttpRequest
@@ -87,7 +91,46 @@ def audit_lockout(
         )
 
 
+def audit_sign_in(
+    sender: object, request: HttpRequest | None = None, user: User | None = None, **kwargs: Any
+) -> None:
+    """A session opened for `user` (Django's login())."""
+    if user is None:
+        return
+    with transaction.atomic():
+        record(
+            "auth.login",
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            detail={"kind": _kind(request)},
+        )
+
+
+def audit_second_factor(request: HttpRequest, user: User) -> None:
+    """The MFA code given in a session that the password step already opened."""
+    with transaction.atomic():
+        record(
+            "auth.mfa_verified",
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            detail={"kind": _kind(request)},
+        )
+
+
+def audit_sign_out(
+    sender: object, request: HttpRequest | None = None, user: User | None = None, **kwargs: Any
+) -> None:
+    if user is None:  # no one was signed in
+        return
+    with transaction.atomic():
+        record("auth.logout", actor=user, object_type="user", object_id=user.pk, detail={})
+
+
 def connect() -> None:
+    user_logged_in.connect(audit_sign_in, dispatch_uid="bonta.accounts.audit_sign_in")
+    user_logged_out.connect(audit_sign_out, dispatch_uid="bonta.accounts.audit_sign_out")
     user_login_failed.connect(audit_failure, dispatch_uid="bonta.accounts.audit_failure")
     user_locked_out.connect(audit_lockout, dispatch_uid="bonta.accounts.audit_lockout")
 

@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from bonta.accounts import mfa
+from bonta.accounts import mfa, throttle
 from bonta.accounts.models import Role, User
 from bonta.accounts.throttle import KIND_ATTRIBUTE
 
@@ -126,6 +126,8 @@ def _sign_in(request: HttpRequest, user: User, signed_in: bool) -> None:
     pending = request.session.pop(mfa.PENDING_SESSION_KEY, None) or {}
     if not signed_in:
         login(request, user, backend=pending.get("backend") or settings.AUTHENTICATION_BACKENDS[-1])
+    else:
+        throttle.audit_second_factor(request, user)
     request.session[mfa.VERIFIED_SESSION_KEY] = True
 
 

@@ -56,10 +56,13 @@ from bonta.records.snapshots import (
     summarise,
 )
 
-# Facts other apps store from a patient's signed history (the recall list's due dates) are
-# refreshed by these callbacks, called with the patient's id inside the transaction that changed
-# it: sign-off, a wear-off report that movement returned, an imported record. Apps register in
-# their AppConfig.ready (`bonta.appointments`), so records imports none of them.
+# Facts other apps store from a patient's signed history (the recall list's due dates) follow
+# it through these callbacks, called with the patient's id inside the transaction that changed
+# it: sign-off, a wear-off report that movement returned, an imported record. A callback does
+# only what must be atomic with the change (bonta.appointments marks the patient stale, one
+# upsert) and defers the recomputation to after commit (`transaction.on_commit`), so the
+# patient lock is not held while derived tables are rebuilt. Apps register in their
+# AppConfig.ready (`bonta.appointments`), so records imports none of them.
 HISTORY_CHANGED: list[Callable[[UUID], None]] = []
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from bonta.accounts.models import User
@@ -673,8 +673,8 @@ def _complete_sign_off(
     countersigner: User | None = None,
 ) -> None:
     now = timezone.now()
-    _write_overrides(locked, actor, passed, signer, countersigner, now)
-    _write_administrations(locked, planned)
+    overrides = _write_overrides(locked, actor, passed, signer, countersigner, now)
+    administrations = _write_administrations(locked, planned)
     # The draft → signed transition, guarded in SQL: exactly one row moves or none does.
     moved = Encounter.objects.filter(pk=locked.pk, status=EncounterStatus.DRAFT).update(
         status=EncounterStatus.SIGNED, signed_by=signer, signed_at=now
@@ -682,6 +682,11 @@ def _complete_sign_off(
     if moved != 1:
         raise Conflict("This encounter was signed by someone else; nothing was changed.")
     locked.status, locked.signed_by, locked.signed_at = EncounterStatus.SIGNED, signer, now
+    # The signed encounter as a fresh read gives it, from the rows just written (no re-read:
+    # the API's sign response): plan, administrations, overrides; a draft has no addenda.
+    _known_rows(
+        locked, plan=planned, administrations=administrations, overrides=overrides, addenda=[]
+    )
     history_changed(locked.patient_id)
     detail: dict[str, object] = {
         "codes": [f.code for f in findings],
@@ -707,7 +712,8 @@ def _write_overrides(
     signer: User,
     countersigner: User | None,
     at: datetime,
-) -> None:
+) -> list[FindingOverride]:
+    written = []
     for given in passed:
         # Every column in this one INSERT: an override row is never updated afterwards.
         override = FindingOverride.objects.create(
@@ -719,6 +725,7 @@ def _write_overrides(
             countersigner=countersigner,
             at=at,
         )
+        written.append(override)
         detail: dict[str, object] = {
             "codes": [given.finding],
             "reason_code": given.reason,
@@ -734,10 +741,13 @@ def _write_overrides(
             patient_id=encounter.patient_id,
             detail=detail,
         )
+    return written
 
 
-def _write_administrations(encounter: Encounter, planned: Sequence[PlannedInjection]) -> None:
-    Administration.objects.bulk_create(
+def _write_administrations(
+    encounter: Encounter, planned: Sequence[PlannedInjection]
+) -> list[Administration]:
+    rows = [
         Administration(
             encounter=encounter,
             position=row.position,
@@ -746,12 +756,37 @@ def _write_administrations(encounter: Encounter, planned: Sequence[PlannedInject
             side=row.side,
             point=row.point,
             units=row.units,
-            volume_ml=_volume(row.units, row.vial),
+            volume_ml=_stored_decimal(Administration, "volume_ml", _volume(row.units, row.vial)),
             vial=row.vial,
             lot=row.vial.lot,
         )
         for row in planned
-    )
+    ]
+    Administration.objects.bulk_create(rows)
+    return rows
+
+
+def _stored_decimal(model: type[models.Model], name: str, value: Decimal | None) -> Decimal | None:
+    """`value` as the column gives it back (its decimal places), so a row built in memory
+    reads like one loaded from the database."""
+    if value is None:
+        return None
+    places = model._meta.get_field(name).decimal_places  # type: ignore[union-attr]
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def _known_rows(encounter: Encounter, **related: Sequence[models.Model]) -> None:
+    """Give `encounter` these related rows as if prefetched (`prefetch_related`), in the order
+    the relations' own ordering gives, so reading them costs no query."""
+    cache = getattr(encounter, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = encounter._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    for name, rows in related.items():
+        cache.pop(name, None)
+        queryset = getattr(encounter, name).get_queryset()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
 
 
 def _volume(units: Decimal, vial: Vial) -> Decimal | None:

@@ -256,3 +256,32 @@ def test_bonta_recall_refresh_stale(alice, dr_grey, crashing_refresh, capsys):
     assert "refreshed for 1 patient(s); 0 still marked" in capsys.readouterr().out
     assert main(["recall", "refresh-stale", "--older-than", "-1"]) == 1
     assert "--older-than must be" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_server_process_the_refresh_runs_after_the_response_in_its_own_thread(
+    alice, dr_grey, monkeypatch
+):
+    import threading
+
+    threads = []
+    real = recall.refresh_patients
+
+    def spy(ids):
+        threads.append(threading.current_thread().name)
+        return real(ids)
+
+    monkeypatch.setattr(recall, "refresh_patients", spy)
+    draft = draft_for(alice, dr_grey)
+    stale.start_refresher()
+    try:
+        services.sign_encounter(draft, dr_grey)  # commits; the hook hands the id over
+        assert stale.wait_for_refresher()
+    finally:
+        stale.stop_refresher()
+    assert threads == ["bonta-recall-refresher"]
+    assert not RecallStale.objects.exists()
+    assert recall.stored_rows() == recall.computed_rows([alice.pk])
+    bob = make_patient(dr_grey, "B-002", given_name="Bob")
+    services.sign_encounter(draft_for(bob, dr_grey, lot="G2"), dr_grey)  # stopped: inline
+    assert threads[-1] == threading.current_thread().name

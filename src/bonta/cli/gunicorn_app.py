@@ -72,9 +72,14 @@ SWEEP_EVERY = 5.0  # seconds between sweeps of stale recall marks
 
 
 def start_sealer() -> threading.Thread:
-    """In a freshly forked worker: the background thread (one process seals and sweeps)."""
+    """In a freshly forked worker: the recall refresher (every worker: its requests' after-
+    commit refreshes run there, after the response), and the background thread (one process
+    seals and sweeps)."""
     from django.conf import settings
 
+    from bonta.appointments.services.stale import start_refresher
+
+    start_refresher()
     thread = threading.Thread(
         target=_background,
         args=(settings.DATA_DIR / "audit-sealer.lock",),

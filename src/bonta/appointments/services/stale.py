@@ -8,10 +8,13 @@ rolls back with the change. The recomputation happens after commit:
 
 - **One hook per outermost transaction.** The patient ids marked in a transaction gather in one
   per-thread set, and one `transaction.on_commit` hook refreshes them all in one
-  `recall.refresh_patients(ids)` call (an import of 500 patients: one refresh). A mark made in
-  a savepoint that rolls back (its hook is dropped with it) registers a new hook at the next
-  mark; refreshing an extra patient is harmless. The hook never raises: a failed refresh is
-  logged and its marks stay for the sweep.
+  `recall.refresh_patients(ids)` call (an import of 500 patients: one refresh). In a process
+  that started the background refresher (`start_refresher`: every `bonta serve` worker) the
+  hook hands the ids to that thread, so the request's response does not wait for the refresh
+  either; elsewhere (commands, tests, the worker) it refreshes at once, in the caller's
+  thread. A mark made in a savepoint that rolls back (its hook is dropped with it) registers
+  a new hook at the next mark; refreshing an extra patient is harmless. The hook never
+  raises: a failed refresh is logged and its marks stay for the sweep.
 - **Idempotent and race-safe.** `refresh_patients` locks the patients' rows (sign-off and
   imports take the same lock), reads each mark's token, then the history, writes the rows and
   clears a mark only if its token is still the one it read. A change committed after the read
@@ -31,6 +34,7 @@ rolls back with the change. The recomputation happens after commit:
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -75,7 +79,75 @@ class _AfterCommit:
     def __call__(self) -> None:
         if getattr(_local, "pending", None) is self:
             _local.pending = None
-        refresh_quietly(sorted(self.ids))
+        ids = sorted(self.ids)
+        if _refresher is not None and _refresher.is_alive():
+            _queue.put(ids)
+        else:
+            refresh_quietly(ids)
+
+
+# The background refresher of this process (None: hooks refresh in the caller's thread).
+_queue: queue.Queue[list[UUID] | None] = queue.Queue()
+_refresher: threading.Thread | None = None
+_refresher_lock = threading.Lock()
+
+
+def start_refresher() -> threading.Thread:
+    """Start (once per process) the daemon thread that runs the after-commit refreshes handed
+    to it; what it has not done when the process dies is left marked, for the sweep."""
+    global _refresher
+    with _refresher_lock:
+        if _refresher is None or not _refresher.is_alive():
+            _refresher = threading.Thread(
+                target=_refresh_forever, name="bonta-recall-refresher", daemon=True
+            )
+            _refresher.start()
+        return _refresher
+
+
+def stop_refresher(timeout: float = 10.0) -> None:
+    """Finish what was handed over, then stop the thread (tests); hooks refresh inline again."""
+    global _refresher
+    with _refresher_lock:
+        thread, _refresher = _refresher, None
+    if thread is not None and thread.is_alive():
+        _queue.put(None)
+        thread.join(timeout)
+
+
+def _refresh_forever() -> None:
+    while True:
+        first = _queue.get()
+        if first is None:
+            _queue.task_done()
+            return
+        ids, taken = set(first), 1
+        while True:  # whatever else is waiting: one refresh for all of it
+            try:
+                more = _queue.get_nowait()
+            except queue.Empty:
+                break
+            taken += 1
+            if more is None:
+                _queue.put(None)  # stop after this refresh
+                _queue.task_done()
+                taken -= 1
+                break
+            ids.update(more)
+        try:
+            close_old_connections()  # a restarted database: reconnect
+            refresh_quietly(sorted(ids))
+        finally:
+            for _ in range(taken):
+                _queue.task_done()
+
+
+def wait_for_refresher(timeout: float = 10.0) -> bool:
+    """Until the handed-over refreshes are done (tests, benchmarks); False on timeout."""
+    deadline = threading.Event()
+    done = threading.Thread(target=lambda: (_queue.join(), deadline.set()), daemon=True)
+    done.start()
+    return deadline.wait(timeout)
 
 
 def _pending() -> _AfterCommit:

@@ -49,3 +49,14 @@ def test_with_an_override_too(as_grey, alice, dr_grey):
     signed, read, _ = signed_and_read(as_grey, draft, [TOO_SOON])
     assert signed == read
     assert [o["code"] for o in signed["overrides"]] == ["retreatment_too_soon"]
+
+
+def test_signing_an_unknown_encounter_is_a_404_and_writes_nothing(as_grey, as_noor):
+    from bonta.audit.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    status, body = as_grey.post("/api/encounters/00000000-0000-4000-8000-000000000000/sign", {})
+    assert (status, body["detail"]) == (404, "No such encounter.")
+    assert AuditEvent.objects.count() == before
+    status, _ = as_noor.post("/api/encounters/00000000-0000-4000-8000-000000000000/sign", {})
+    assert status == 403  # the role is checked before anything is read

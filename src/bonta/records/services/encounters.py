@@ -23,7 +23,7 @@ from bonta.domain.plan import Injection, check_plan_size
 from bonta.domain.products import get_product
 from bonta.domain.protocols import Protocol, expand, get_protocol
 from bonta.domain.safety import Finding, check
-from bonta.records.errors import Conflict, SignedEncounterImmutable, SignRefused
+from bonta.records.errors import Conflict, NotFound, SignedEncounterImmutable, SignRefused
 from bonta.records.models import (
     Addendum,
     Administration,
@@ -581,7 +581,14 @@ def _lock_for_sign_off(encounter: Encounter) -> Encounter:
     # The patient row is the lock: two sessions for one patient cannot both pass the
     # cumulative-dose check (PostgreSQL FOR UPDATE on patient and encounter in one
     # statement; SQLite's IMMEDIATE BEGIN serialises writers).
-    locked = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+    # `encounter` may be just a primary key (the API passes `Encounter(pk=id)`): this read is
+    # the one that finds it.
+    try:
+        locked = (
+            Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+        )
+    except Encounter.DoesNotExist:
+        raise NotFound("No such encounter.") from None
     if locked.is_signed:
         raise Conflict(
             f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "

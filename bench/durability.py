@@ -58,8 +58,16 @@ STARTUP = 120.0  # seconds: a bound on waiting for the server, not a speed claim
 REQUEST_TIMEOUT = 30.0
 POOL = 24  # seeded, consented patients the sign-offs and adverse events are spread over
 # One same-day glabellar session per patient after the first raises retreatment_too_soon; the
-# clinician overrides it (a written reason), so only a crash can stop a sign-off.
-OVERRIDES = {"retreatment_too_soon": "Durability test: repeated sessions on one day"}
+# clinician overrides it (a coded reason and a note), so only a crash can stop a sign-off. An
+# override of a finding the check does not raise is refused, so each sign-off is tried as it
+# stands first and again with the override when that is refused.
+OVERRIDES = [
+    {
+        "finding": "retreatment_too_soon",
+        "reason": "documented_clinical_need",
+        "note": "Durability test: repeated sessions on one day",
+    }
+]
 SIGNS_PER_PATIENT = 15  # 15 × 20 U = 300 U, under the 400 U / 3 months limit (products.toml)
 
 
@@ -356,7 +364,9 @@ def client_loop(
             )
             if draft is None:
                 continue
-            signed = client.post(f"/api/encounters/{draft}/sign", {"overrides": OVERRIDES})
+            signed = client.post(f"/api/encounters/{draft}/sign", {"overrides": []})
+            if signed is None:
+                signed = client.post(f"/api/encounters/{draft}/sign", {"overrides": OVERRIDES})
             if signed is not None and signed.get("status") == "signed":
                 with acks.lock:
                     acks.signed.append(draft)

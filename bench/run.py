@@ -48,6 +48,8 @@ BENCHES = (
     # must be the first patient of the shared database.
     Bench("bench_chart", ("--patients", PATIENTS, "--runs", "30"), ("sqlite", "postgresql")),
     Bench("bench_sign_encounter", ("--patients", PATIENTS, "--runs", "30"), ("postgresql",)),
+    # Its own two fresh SQLite data folders (old commit and today's code, side by side).
+    Bench("bench_sign_side_by_side", ("--patients", "50", "--runs", "100"), ("sqlite",), 900),
     Bench(
         "bench_recall",
         ("--patients", PATIENTS, "--runs", "10", "--days", "30"),

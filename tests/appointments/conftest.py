@@ -16,3 +16,15 @@ NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 def clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     monkeypatch.setattr(booking, "now", lambda: NOW)
     return NOW
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the PostgreSQL-only tests here on other engines (as tests/records does)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -105,3 +105,27 @@ class RecallDue(models.Model):
 
     def __str__(self) -> str:
         return f"recall due {self.due_on} ({self.kind}, {self.area})"
+
+
+class RecallStale(models.Model):
+    """A patient whose `RecallDue` rows may lag their signed history: marked in the transaction
+    that changed the history (so the mark commits or rolls back with the change), cleared by
+    the refresh that recomputed the rows after commit (`services.recall.refresh_patients`).
+
+    `token` is new at every mark: a refresh clears a mark only if its token is still the one it
+    read before reading the history, so a change committed meanwhile keeps its mark. A mark
+    left behind (a process died before its refresh) is swept by `bonta worker` and the
+    `bonta serve` background thread; the recall list recomputes marked patients when it reads.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.UUIDField()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        indexes = (models.Index(fields=["marked_at"], name="recall_stale_marked_at"),)
+
+    def __str__(self) -> str:
+        return f"recall stale since {self.marked_at:%Y-%m-%d %H:%M:%S}"

@@ -4,17 +4,24 @@ Configured in code, not from a file or the command line: gunicorn's own argv par
 run (`bonta serve`'s options are already parsed). The socket arrives already bound, and the
 Django application is loaded once in the parent (`preload_app`) so workers fork with it warm.
 
-The audit sealer (`bonta.audit.sealer`) runs as a thread in exactly one worker process: each
-worker starts one after it forks (`post_worker_init`), and a file lock in the data folder lets
-only one of them seal; if that worker exits, another takes over within a second. Not in the
-parent: a thread running there while it forks workers could leave a child holding a lock
-(SQLite's, the allocator's) that no thread in the child will ever release.
+The background thread runs in exactly one worker process: each worker starts one after it
+forks (`post_worker_init`), and a file lock in the data folder lets only one of them work; if
+that worker exits, another takes over within a second. Each second it seals the waiting audit
+events (`bonta.audit.sealer`), and every few seconds it sweeps the recall list's stale marks
+(`bonta.appointments.services.stale`: patients whose after-commit refresh died with its
+process). Not in the parent: a thread running there while it forks workers could leave a child
+holding a lock (SQLite's, the allocator's) that no thread in the child will ever release.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import socket
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -60,10 +67,57 @@ class BontaServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no t
         return application
 
 
-def start_sealer() -> None:
-    """In a freshly forked worker: the background sealer thread (one process seals)."""
+SEAL_EVERY = 1.0  # seconds between sealing passes
+SWEEP_EVERY = 5.0  # seconds between sweeps of stale recall marks
+
+
+def start_sealer() -> threading.Thread:
+    """In a freshly forked worker: the recall refresher (every worker: its requests' after-
+    commit refreshes run there, after the response), and the background thread (one process
+    seals and sweeps)."""
     from django.conf import settings
 
-    from bonta.audit.sealer import start_background
+    from bonta.appointments.services.stale import start_refresher
 
-    start_background(settings.DATA_DIR / "audit-sealer.lock")
+    start_refresher()
+    thread = threading.Thread(
+        target=_background,
+        args=(settings.DATA_DIR / "audit-sealer.lock",),
+        name="bonta-background",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def _background(lock_file: Path, interval: float = SEAL_EVERY) -> None:
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                time.sleep(interval)  # another process does it
+                continue
+            logging.getLogger("bonta.audit.sealer").info("audit sealer running in this process")
+            background_loop(interval)
+
+
+def background_loop(
+    interval: float = SEAL_EVERY, sweep_every: float = SWEEP_EVERY, passes: int | None = None
+) -> None:
+    """Seal every `interval` seconds, sweep stale recall marks every `sweep_every` (both log
+    their errors and carry on); forever, or `passes` times (tests)."""
+    from bonta.appointments.services.stale import sweep_quietly
+    from bonta.audit.sealer import seal_quietly
+
+    last_sweep = float("-inf")
+    done = 0
+    while passes is None or done < passes:
+        seal_quietly()
+        if time.monotonic() - last_sweep >= sweep_every:
+            sweep_quietly()
+            last_sweep = time.monotonic()
+        done += 1
+        if passes is None or done < passes:
+            time.sleep(interval)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bonta.cli import audit, backup, diary, lotrecall, schedule
+from bonta.cli import audit, backup, diary, lotrecall, recall, schedule
 from bonta.cli.check import run_check
 from bonta.cli.output import EXIT_BLOCKED, EXIT_BUG, EXIT_INVALID, EXIT_OK, silence_stdout
 from bonta.cli.reference import run_products, run_protocols, run_vocab
@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(commands)
     backup.add_parser(commands)
     lotrecall.add_parser(commands)
+    recall.add_parser(commands)
     return parser
 
 

@@ -9,10 +9,13 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Min
+from django.utils import timezone
 
 from bonta.accounts.models import User
+from bonta.appointments.services.stale import stale_status
 from bonta.audit.log import record
+from bonta.audit.models import AuditEvent
 from bonta.records.services._common import require_role
 from bonta.reminders import config, outbox
 from bonta.reminders.message import message_id
@@ -64,6 +67,24 @@ def outbox_page(*, by: User, now: datetime) -> Outbox:
         )
     more = sum(counts[s] for s in PROBLEMS) - len(problems)
     return Outbox(counts, oldest, problems, more)
+
+
+def background_status() -> dict[str, Any]:
+    """What the background jobs have left to do, with no patient data (`bonta worker --status`,
+    `/healthz`): the audit events not yet sealed into the chain and the patients whose recall
+    due dates wait for a refresh, each with its oldest item's age in seconds (seconds: the
+    jobs run; minutes: no `bonta worker` or `bonta serve` thread is running)."""
+    window = AuditEvent.objects.filter(seq__isnull=True).aggregate(n=Count("id"), oldest=Min("at"))
+    oldest = window["oldest"]
+    age = None if oldest is None else round(max((timezone.now() - oldest).total_seconds(), 0), 3)
+    stale = stale_status()
+    return {
+        "audit": {"unsealed_events": window["n"], "oldest_unsealed_age_seconds": age},
+        "recall": {
+            "stale_patients": stale.count,
+            "oldest_stale_age_seconds": stale.oldest_age_seconds,
+        },
+    }
 
 
 def outbox_status() -> dict[str, Any]:

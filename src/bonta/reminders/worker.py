@@ -50,9 +50,10 @@ class Tally:
             self.by_code[code] = self.by_code.get(code, 0) + n
 
 
-# Background jobs of apps above this one that `bonta worker` runs once per pass too (a higher
-# app fills this in its AppConfig.ready; bonta.fhir registers its queued $export jobs). Each
-# returns how many jobs it ran.
+# Background jobs that `bonta worker` runs once per pass too (an app above this one fills this
+# in its AppConfig.ready: bonta.fhir registers its queued $export jobs; this app's own ready
+# registers the recall list's sweep of stale marks, `bonta.appointments.services.stale`). Each
+# returns how much work it did (0: nothing to do).
 OTHER_JOBS: list[Callable[[], int]] = []
 
 

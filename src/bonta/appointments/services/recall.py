@@ -41,12 +41,18 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bonta.accounts.models import User
-from bonta.appointments.models import UPCOMING, Appointment, AppointmentKind, RecallDue
+from bonta.appointments.models import (
+    UPCOMING,
+    Appointment,
+    AppointmentKind,
+    RecallDue,
+    RecallStale,
+)
 from bonta.appointments.observations import has_reports, wore_off_dates
 from bonta.audit.log import record
 from bonta.domain.anatomy import areas, areas_of
@@ -173,29 +179,39 @@ class _History:
 
 def _proposed(on: date, last: date, clinic: str | None) -> list[RecallEntry]:
     """One indexed range query over the stored due dates (`RecallDue`), less patients with an
-    upcoming appointment (and, with `clinic`, those whose latest appointment was elsewhere)."""
+    upcoming appointment (and, with `clinic`, those whose latest appointment was elsewhere).
+
+    Patients marked stale (`RecallStale`: their history changed and the after-commit refresh
+    has not finished, or died) are recomputed here instead of read (`_stale_rows`)."""
     upcoming = Appointment.objects.filter(
         patient_id=OuterRef("patient_id"), status__in=UPCOMING, starts_at__gte=_start_of(on)
     )
-    rows = RecallDue.objects.filter(due_on__gte=on, due_on__lte=last).filter(~Exists(upcoming))
+    marked = RecallStale.objects.filter(patient_id=OuterRef("patient_id"))
+    rows = RecallDue.objects.filter(due_on__gte=on, due_on__lte=last).filter(
+        ~Exists(upcoming), ~Exists(marked)
+    )
     if clinic is not None:
         home = Appointment.objects.filter(patient_id=OuterRef("patient_id")).order_by("-starts_at")
         rows = rows.annotate(home=Coalesce(Subquery(home.values("clinic")[:1]), Value(""))).filter(
             home=clinic
         )
+    found = list(
+        rows.values_list(
+            "encounter_id",
+            "due_on",
+            "kind",
+            "area",
+            "patient_id",
+            "pathway",
+            "patient__record_number",
+            "patient__given_name",
+            "patient__family_name",
+        ).order_by()
+    )
+    found += _stale_rows(on, last, clinic)
     # per session (a patient's latest on a pathway): the first (day, kind) in the window
     due: dict[UUID, list[Any]] = {}
-    for encounter_id, day, kind, area, *rest in rows.values_list(
-        "encounter_id",
-        "due_on",
-        "kind",
-        "area",
-        "patient_id",
-        "pathway",
-        "patient__record_number",
-        "patient__given_name",
-        "patient__family_name",
-    ).order_by():
+    for encounter_id, day, kind, area, *rest in found:
         found = due.get(encounter_id)
         if found is None or (day, kind) < (found[0], found[1]):
             due[encounter_id] = [day, kind, {area}, *rest]
@@ -217,41 +233,99 @@ def _proposed(on: date, last: date, clinic: str | None) -> list[RecallEntry]:
     ]
 
 
+def _stale_rows(on: date, last: date, clinic: str | None) -> list[tuple[Any, ...]]:
+    """The marked patients' due dates in the window, computed now (written nothing), as
+    `_proposed` reads stored rows: recomputing on read keeps the list right while a refresh
+    is pending or after one died; the sweep makes it a stored read again within seconds."""
+    stale = list(RecallStale.objects.values_list("patient_id", flat=True))
+    if not stale:
+        return []
+    computed = [r for ids in _chunks(stale) for r in due_rows(ids) if on <= r.due_on <= last]
+    patients = {r.patient_id for r in computed}
+    if not patients:
+        return []
+    upcoming = set(
+        Appointment.objects.filter(
+            patient_id__in=patients, status__in=UPCOMING, starts_at__gte=_start_of(on)
+        ).values_list("patient_id", flat=True)
+    )
+    if clinic is not None:
+        homes: dict[UUID, str] = {}
+        for patient_id, site in (
+            Appointment.objects.filter(patient_id__in=patients)
+            .order_by("patient_id", "-starts_at")
+            .values_list("patient_id", "clinic")
+        ):
+            homes.setdefault(patient_id, site)
+        upcoming |= {p for p in patients if homes.get(p, "") != clinic}
+    names = {
+        pk: rest
+        for pk, *rest in Patient.objects.filter(pk__in=patients - upcoming).values_list(
+            "pk", "record_number", "given_name", "family_name"
+        )
+    }
+    return [
+        (r.encounter_id, r.due_on, r.kind, r.area, r.patient_id, r.pathway, *names[r.patient_id])
+        for r in computed
+        if r.patient_id in names
+    ]
+
+
 # ---- the stored due dates ------------------------------------------------------------------
 
 
 def refresh_patient(patient_id: UUID) -> None:
-    """Recompute one patient's `RecallDue` rows; runs in the caller's transaction (the hook
-    `bonta.records.services.encounters.history_changed` calls it on every change of the
-    history they derive from: sign-off, a wear-off report, an imported record).
-
-    The patient row is locked first (sign-off already holds it): two transactions refreshing one
-    patient take turns, and the second computes from what the first committed."""
-    with transaction.atomic():
-        Patient.objects.select_for_update().filter(pk=patient_id).first()
-        refresh_patients([patient_id])
+    """Recompute one patient's `RecallDue` rows now (`refresh_patients` of one)."""
+    refresh_patients([patient_id])
 
 
 def refresh_patients(patient_ids: Iterable[UUID]) -> int:
-    """Recompute these patients' `RecallDue` rows (in chunks of `CHUNK`); the rows written."""
+    """Recompute these patients' `RecallDue` rows and clear their stale marks, in one
+    transaction (in chunks of `CHUNK`); the rows written.
+
+    Order matters (`services.stale`): the patients' rows are locked first (sign-off and
+    imports take the same lock, so two refreshes of one patient take turns), then each mark's
+    token is read, then the history; a mark is cleared only if its token is unchanged, so a
+    change committed after the history was read keeps its mark. Idempotent."""
     written = 0
     with transaction.atomic():
-        for ids in _chunks(patient_ids):
+        for ids in _chunks(sorted(set(patient_ids))):
+            list(
+                Patient.objects.select_for_update()
+                .filter(pk__in=ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            marks = list(
+                RecallStale.objects.filter(patient_id__in=ids).values_list("patient_id", "token")
+            )
             RecallDue.objects.filter(patient_id__in=ids).delete()
             rows = due_rows(ids)
             RecallDue.objects.bulk_create(rows, batch_size=2000)
+            _clear_marks(marks)
             written += len(rows)
     return written
 
 
+def _clear_marks(marks: list[tuple[UUID, UUID]], batch: int = 200) -> None:
+    """Delete the marks that still carry the token read (a re-marked patient keeps theirs)."""
+    for start in range(0, len(marks), batch):
+        match = Q()
+        for patient_id, token in marks[start : start + batch]:
+            match |= Q(patient_id=patient_id, token=token)
+        RecallStale.objects.filter(match).delete()
+
+
 def rebuild(chunk: int = 2000, progress: Any = None) -> int:
     """Recompute the whole table from the records, in one transaction: every patient with a
-    signed session, `chunk` patients at a time (`bonta_recall_rebuild`). The rows written."""
+    signed session, `chunk` patients at a time (`bonta_recall_rebuild`); the stale marks read
+    before are cleared. The rows written."""
     written = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":  # sign-offs meanwhile wait rather than collide
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {RecallDue._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        marks = list(RecallStale.objects.values_list("patient_id", "token"))
         RecallDue.objects.all().delete()
         patients = list(
             Encounter.objects.filter(status=EncounterStatus.SIGNED)
@@ -265,6 +339,7 @@ def rebuild(chunk: int = 2000, progress: Any = None) -> int:
             written += len(rows)
             if progress is not None:
                 progress(min(start + chunk, len(patients)), len(patients))
+        _clear_marks(marks)
     return written
 
 

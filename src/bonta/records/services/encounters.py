@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from bonta.accounts.models import User
@@ -23,7 +23,7 @@ from bonta.domain.plan import Injection, check_plan_size
 from bonta.domain.products import get_product
 from bonta.domain.protocols import Protocol, expand, get_protocol
 from bonta.domain.safety import Finding, check
-from bonta.records.errors import Conflict, SignedEncounterImmutable, SignRefused
+from bonta.records.errors import Conflict, NotFound, SignedEncounterImmutable, SignRefused
 from bonta.records.models import (
     Addendum,
     Administration,
@@ -56,10 +56,13 @@ from bonta.records.snapshots import (
     summarise,
 )
 
-# Facts other apps store from a patient's signed history (the recall list's due dates) are
-# refreshed by these callbacks, called with the patient's id inside the transaction that changed
-# it: sign-off, a wear-off report that movement returned, an imported record. Apps register in
-# their AppConfig.ready (`bonta.appointments`), so records imports none of them.
+# Facts other apps store from a patient's signed history (the recall list's due dates) follow
+# it through these callbacks, called with the patient's id inside the transaction that changed
+# it: sign-off, a wear-off report that movement returned, an imported record. A callback does
+# only what must be atomic with the change (bonta.appointments marks the patient stale, one
+# upsert) and defers the recomputation to after commit (`transaction.on_commit`), so the
+# patient lock is not held while derived tables are rebuilt. Apps register in their
+# AppConfig.ready (`bonta.appointments`), so records imports none of them.
 HISTORY_CHANGED: list[Callable[[UUID], None]] = []
 
 
@@ -578,7 +581,14 @@ def _lock_for_sign_off(encounter: Encounter) -> Encounter:
     # The patient row is the lock: two sessions for one patient cannot both pass the
     # cumulative-dose check (PostgreSQL FOR UPDATE on patient and encounter in one
     # statement; SQLite's IMMEDIATE BEGIN serialises writers).
-    locked = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+    # `encounter` may be just a primary key (the API passes `Encounter(pk=id)`): this read is
+    # the one that finds it.
+    try:
+        locked = (
+            Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+        )
+    except Encounter.DoesNotExist:
+        raise NotFound("No such encounter.") from None
     if locked.is_signed:
         raise Conflict(
             f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
@@ -670,8 +680,8 @@ def _complete_sign_off(
     countersigner: User | None = None,
 ) -> None:
     now = timezone.now()
-    _write_overrides(locked, actor, passed, signer, countersigner, now)
-    _write_administrations(locked, planned)
+    overrides = _write_overrides(locked, actor, passed, signer, countersigner, now)
+    administrations = _write_administrations(locked, planned)
     # The draft → signed transition, guarded in SQL: exactly one row moves or none does.
     moved = Encounter.objects.filter(pk=locked.pk, status=EncounterStatus.DRAFT).update(
         status=EncounterStatus.SIGNED, signed_by=signer, signed_at=now
@@ -679,6 +689,11 @@ def _complete_sign_off(
     if moved != 1:
         raise Conflict("This encounter was signed by someone else; nothing was changed.")
     locked.status, locked.signed_by, locked.signed_at = EncounterStatus.SIGNED, signer, now
+    # The signed encounter as a fresh read gives it, from the rows just written (no re-read:
+    # the API's sign response): plan, administrations, overrides; a draft has no addenda.
+    _known_rows(
+        locked, plan=planned, administrations=administrations, overrides=overrides, addenda=[]
+    )
     history_changed(locked.patient_id)
     detail: dict[str, object] = {
         "codes": [f.code for f in findings],
@@ -704,7 +719,8 @@ def _write_overrides(
     signer: User,
     countersigner: User | None,
     at: datetime,
-) -> None:
+) -> list[FindingOverride]:
+    written = []
     for given in passed:
         # Every column in this one INSERT: an override row is never updated afterwards.
         override = FindingOverride.objects.create(
@@ -716,6 +732,7 @@ def _write_overrides(
             countersigner=countersigner,
             at=at,
         )
+        written.append(override)
         detail: dict[str, object] = {
             "codes": [given.finding],
             "reason_code": given.reason,
@@ -731,10 +748,13 @@ def _write_overrides(
             patient_id=encounter.patient_id,
             detail=detail,
         )
+    return written
 
 
-def _write_administrations(encounter: Encounter, planned: Sequence[PlannedInjection]) -> None:
-    Administration.objects.bulk_create(
+def _write_administrations(
+    encounter: Encounter, planned: Sequence[PlannedInjection]
+) -> list[Administration]:
+    rows = [
         Administration(
             encounter=encounter,
             position=row.position,
@@ -743,12 +763,37 @@ def _write_administrations(encounter: Encounter, planned: Sequence[PlannedInject
             side=row.side,
             point=row.point,
             units=row.units,
-            volume_ml=_volume(row.units, row.vial),
+            volume_ml=_stored_decimal(Administration, "volume_ml", _volume(row.units, row.vial)),
             vial=row.vial,
             lot=row.vial.lot,
         )
         for row in planned
-    )
+    ]
+    Administration.objects.bulk_create(rows)
+    return rows
+
+
+def _stored_decimal(model: type[models.Model], name: str, value: Decimal | None) -> Decimal | None:
+    """`value` as the column gives it back (its decimal places), so a row built in memory
+    reads like one loaded from the database."""
+    if value is None:
+        return None
+    places = model._meta.get_field(name).decimal_places  # type: ignore[union-attr]
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def _known_rows(encounter: Encounter, **related: Sequence[models.Model]) -> None:
+    """Give `encounter` these related rows as if prefetched (`prefetch_related`), in the order
+    the relations' own ordering gives, so reading them costs no query."""
+    cache = getattr(encounter, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = encounter._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    for name, rows in related.items():
+        cache.pop(name, None)
+        queryset = getattr(encounter, name).get_queryset()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
 
 
 def _volume(units: Decimal, vial: Vial) -> Decimal | None:

@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
+from bonta.reminders.queries import background_status
 from bonta.ui.access import staff
 
 
@@ -13,6 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Up, with the background jobs' backlog: counts and ages only, no patient data."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
+    return JsonResponse({"ok": True, **background_status()})

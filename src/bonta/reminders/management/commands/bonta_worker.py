@@ -2,7 +2,8 @@
 
 Each pass of the loop also seals the audit events waiting to be linked into the chain
 (`bonta.audit.sealer`), so a clinic running the worker has its chain sealed every pass
-(`--poll` seconds when idle) even with no `bonta serve` running.
+(`--poll` seconds when idle) even with no `bonta serve` running, and sweeps the recall list's
+stale marks older than a few seconds (`OTHER_JOBS`, `bonta.appointments.services.stale`).
 """
 
 from __future__ import annotations
@@ -32,15 +33,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--status",
             action="store_true",
-            help="print the outbox counts and the uncertain and failed reminders as JSON (ids "
-            "and codes only), then exit",
+            help="print the outbox counts and the uncertain and failed reminders (ids and codes "
+            "only), the unsealed audit window and the stale recall marks (counts and the oldest "
+            "one's age in seconds) as JSON, then exit",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["status"]:
-            from bonta.reminders.queries import outbox_status
+            from bonta.reminders.queries import background_status, outbox_status
 
-            self.stdout.write(json.dumps(outbox_status(), indent=2))
+            self.stdout.write(json.dumps({**outbox_status(), **background_status()}, indent=2))
             return
         if options["batch"] < 1 or options["poll"] <= 0 or options["enqueue_every"] < 0:
             raise CommandError("--batch must be at least 1, --poll and --enqueue-every positive")

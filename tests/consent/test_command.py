@@ -22,7 +22,7 @@ def run(*args: str) -> str:
 
 def test_list_shows_every_version() -> None:
     listed = run("list")
-    assert listed.count(" v1 ") == 3
+    assert listed.count(" v1 ") == 8  # 3 kinds; cosmetic worded for each of its 6 products
     assert "bonta (shipped)" in listed
 
 

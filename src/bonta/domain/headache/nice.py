@@ -106,6 +106,59 @@ def baseline_period(diary: Diary) -> Period:
     return period(diary, -1)
 
 
+def episodic_period_indices(diary: Diary) -> range | None:
+    """The periods the episodic stopping rule judges: the latest complete ones since the first
+    injection, as many as the longest reading of the months needs (on treatment only); None
+    while too few are complete."""
+    months = int(_rules()["episodic"]["consecutive_months"])
+    fewest, most = periods_for_months(months)
+    last = last_complete_index(diary)
+    if last - fewest + 1 < 0:
+        return None
+    return range(last - min(most, last + 1) + 1, last + 1)
+
+
+# ---- what the rules read (issue 10: a bounded read of the diary) ------------------------------
+
+
+DateRange = tuple[date, date]  # first and last day, both included
+
+
+def initiation_reads(as_of: date) -> tuple[DateRange, ...]:
+    """The diary days `nice_initiation` reads on `as_of` (no injection yet): the baseline, the
+    28 days ending on `as_of`."""
+    return (_span(period(_dateless((), as_of), -1)),)
+
+
+def continuation_reads(injections: Iterable[date], as_of: date) -> tuple[DateRange, ...]:
+    """The diary days `nice_continuation` reads on `as_of`, and no others: the baseline (the 28
+    days before the first injection), the response rule's cycle 2 (up to `as_of`) and the
+    periods the episodic rule judges. A diary restricted to these days gives the same
+    continuation, reasons and counts as the whole diary; a loader reads only these."""
+    diary = _dateless(tuple(injections), as_of)
+    if not diary.treated:
+        return ()
+    spans = [_span(baseline_period(diary))]
+    after = int(_rules()["inadequate_response"]["after_cycles"])
+    treated = cycles(diary)
+    if len(treated) >= after:
+        cycle = treated[after - 1]
+        spans.append((cycle.injection, min(cycle.end, as_of)))
+    judged = episodic_period_indices(diary)
+    if judged is not None:
+        first, last = period(diary, judged.start), period(diary, judged.stop - 1)
+        spans.append((first.counts.start, last.counts.end))
+    return tuple(sorted(spans))
+
+
+def _dateless(injections: tuple[date, ...], as_of: date) -> Diary:
+    return Diary(days={}, injections=tuple(sorted(injections)), as_of=as_of, classified={})
+
+
+def _span(p: Period) -> DateRange:
+    return (p.counts.start, p.counts.end)
+
+
 # ---- TA260 1.1 initiation ----------------------------------------------------------------------
 
 
@@ -343,14 +396,15 @@ def _judge_episodic(
     below = int(rule["headache_days_per_month_below"])
     fewest, most = periods_for_months(months)  # 3 or 4 periods: months of 28 or 31 days
     last = last_complete_index(diary)
-    if last - fewest + 1 < 0:
+    judged_indices = episodic_period_indices(diary)
+    if judged_indices is None:
         reasons.append(
             f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
             f"consecutive months): not yet evaluable: {max(last + 1, 0)} complete 28-day "
             "period(s) since the first injection"
         )
         return (), Judgement.NOT_EVALUABLE
-    judged = consecutive_periods(diary, last, min(most, last + 1))  # on treatment only
+    judged = consecutive_periods(diary, judged_indices.stop - 1, len(judged_indices))
     per_period = [episodic_month(p) for p in judged]
     judgement = over_months(per_period, fewest, most)
     counts = "; ".join(

@@ -270,3 +270,19 @@ def test_the_portal_asks_for_the_text_of_the_product_planned(dana, dr_grey) -> N
 
 def signature_png_url() -> str:
     return data_url(signature_png())
+
+
+def test_demo_patients_have_consent_for_every_product_they_received() -> None:
+    from bonta.consent.guard import require_current_consent
+    from bonta.demo.clinic import generate
+
+    generate(60, seed=4, years=2)
+    checked = 0
+    for patient_id, pathway, product in (
+        Encounter.objects.filter(status=EncounterStatus.SIGNED)
+        .values_list("patient_id", "pathway", "product")
+        .distinct()
+    ):
+        require_current_consent(patient_id, pathway, {product})
+        checked += product not in ("botox", "botox_cosmetic")
+    assert checked > 0  # some demo patients were treated with another brand

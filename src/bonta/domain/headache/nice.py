@@ -79,7 +79,7 @@ from bonta.domain.headache.periods import (
     Period,
     at_least_a_month,
     consecutive_periods,
-    cycles,
+    cycle,
     fewer_than_a_month,
     last_complete_index,
     period,
@@ -140,10 +140,9 @@ def continuation_reads(injections: Iterable[date], as_of: date) -> tuple[DateRan
         return ()
     spans = [_span(baseline_period(diary))]
     after = int(_rules()["inadequate_response"]["after_cycles"])
-    treated = cycles(diary)
-    if len(treated) >= after:
-        cycle = treated[after - 1]
-        spans.append((cycle.injection, min(cycle.end, as_of)))
+    if len(diary.injections) >= after:
+        second = cycle(diary, after - 1)
+        spans.append((second.injection, min(second.end, as_of)))
     judged = episodic_period_indices(diary)
     if judged is not None:
         first, last = period(diary, judged.start), period(diary, judged.stop - 1)
@@ -329,27 +328,27 @@ def _judge_response(
     rule = _rules()["inadequate_response"]
     after = int(rule["after_cycles"])  # TA260 1.2: after 2 treatment cycles
     below = int(rule["reduction_percent_below"])
-    treated = cycles(diary)
-    if len(treated) < after:
+    injected = len(diary.injections)
+    if injected < after:
         reasons.append(
             f"response (NICE TA260 1.2, <{below}% reduction after {after} cycles): "
-            f"not yet evaluable: {len(treated)} injection(s) recorded, {after} cycles needed"
+            f"not yet evaluable: {injected} injection(s) recorded, {after} cycles needed"
         )
         return None, None, Judgement.NOT_EVALUABLE
-    cycle = treated[after - 1]
-    if not cycle.complete:
+    judged = cycle(diary, after - 1)  # only cycle 2 is judged: the others are not counted
+    if not judged.complete:
         reasons.append(
             f"response (NICE TA260 1.2): not yet evaluable: cycle {after} "
-            f"({cycle.injection.isoformat()} to {cycle.end.isoformat()}) is not complete"
+            f"({judged.injection.isoformat()} to {judged.end.isoformat()}) is not complete"
         )
-        return cycle, None, Judgement.NOT_EVALUABLE
-    reduction = headache_day_reduction(baseline.counts, cycle.counts)
+        return judged, None, Judgement.NOT_EVALUABLE
+    reduction = headache_day_reduction(baseline.counts, judged.counts)
     judgement = inadequate_response(reduction)
-    c, b = cycle.counts, baseline.counts
+    c, b = judged.counts, baseline.counts
     numbers = (
         f"baseline {b.headache_days} headache days in {b.days_recorded} of "
         f"{b.days_in_window} days recorded; cycle {after} "
-        f"({cycle.injection.isoformat()} to {cycle.end.isoformat()}) {c.headache_days} "
+        f"({judged.injection.isoformat()} to {judged.end.isoformat()}) {c.headache_days} "
         f"headache days in {c.days_recorded} of {c.days_in_window} days recorded; "
         f"reduction {_percent_text(reduction)}"
     )
@@ -385,7 +384,7 @@ def _judge_response(
     else:
         state = f"adequate (≥{below}%)"
     reasons.append(f"response (NICE TA260 1.2): {numbers}: {state}")
-    return cycle, reduction, judgement
+    return judged, reduction, judgement
 
 
 def _judge_episodic(

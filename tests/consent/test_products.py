@@ -286,3 +286,13 @@ def test_demo_patients_have_consent_for_every_product_they_received() -> None:
         require_current_consent(patient_id, pathway, {product})
         checked += product not in ("botox", "botox_cosmetic")
     assert checked > 0  # some demo patients were treated with another brand
+
+
+def test_the_fhir_policy_address_tells_the_product_texts_apart(dana, dr_grey) -> None:
+    from bonta.fhir.resources.consent import to_fhir
+
+    dysport = sign(dana, dr_grey, product="dysport")
+    botox_cosmetic = consent.current_consent(dana, "cosmetic")
+    uris = [to_fhir(c)["policy"][0]["uri"] for c in (botox_cosmetic, dysport)]
+    assert uris[0].endswith("/consent-document/cosmetic/1")  # the address it always had
+    assert uris[1].endswith("/consent-document/cosmetic/dysport/1")

@@ -598,9 +598,9 @@ def _lock_for_sign_off(encounter: Encounter) -> Encounter:
             f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
             "nothing was changed."
         )
-    # Consent for this pathway, on the current document version (bonta.consent.guard,
-    # registered in SIGN_OFF_GUARDS): one query; refused with field "consent" before
-    # anything is written.
+    # Consent for this pathway covering each product the plan uses, on the current document
+    # version (bonta.consent.guard, registered in SIGN_OFF_GUARDS): two queries (the plan's
+    # products, the consents); refused with field "consent" before anything is written.
     require_sign_off_preconditions(locked.patient_id, locked.pathway, plan_products(locked))
     return locked
 

@@ -24,6 +24,7 @@ from bonta.domain.scheduling import (
 )
 
 from .builders import GLABELLAR, session, single_site_plan
+from .builders import PREEMPT_MUSCLES as PREEMPT
 
 BOTOX_COSMETIC_ON = date(2026, 1, 1)  # + 90 days (products.toml, HCP-BOTOXC) = 2026-04-01
 DYSPORT_ON = BOTOX_COSMETIC_ON + timedelta(days=30)  # 2026-01-31
@@ -141,7 +142,7 @@ def test_dysport_30_days_after_botox_cosmetic_waits_for_botox_cosmetics_90_days(
     assert window.earliest == date(2026, 4, 1)
     assert window.recommended >= window.earliest
     assert window.explanation.startswith(
-        "Earliest 2026-04-01: BOTOX Cosmetic was given in this area on 2026-01-01 and its "
+        "Earliest 2026-04-01: BOTOX Cosmetic was given in shared muscles on 2026-01-01 and its "
         "label interval of 90 days"
     )
     assert "ends later than the clinic's own minimum of 30 days for Dysport" in window.explanation
@@ -166,3 +167,30 @@ def test_the_same_product_keeps_its_own_wording() -> None:
     window = next_visits(signed, earlier).treatment
     assert window.earliest == date(2026, 4, 30)  # Xeomin's 3 months after 2026-01-31 binds
     assert window.explanation.startswith("Earliest 2026-04-30: the Xeomin label minimum")
+
+
+def test_the_next_migraine_cycle_waits_for_a_glabellar_botox_cosmetic_session_in_its_muscles():
+    """BOTOX Cosmetic in the glabella 3 days before a PREEMPT session: its 90 days end after
+    BOTOX's 12 weeks from the session, and the engine blocks until then (corrugator, procerus)."""
+    preempt_on = date(2026, 3, 4)
+    cosmetic_on = preempt_on - timedelta(days=3)  # + 90 days = 2026-05-30
+    signed = SignedSession(preempt_on, Pathway.CHRONIC_MIGRAINE, "botox", "chronic_migraine")
+    earlier = [AreaTreatment(cosmetic_on, "botox_cosmetic", "glabellar_lines", Decimal(20))]
+    window = next_visits(signed, earlier).treatment
+    assert preempt_on + timedelta(weeks=12) == date(2026, 5, 27)
+    assert window.earliest == window.recommended == date(2026, 5, 30)
+    assert "BOTOX Cosmetic was given in shared muscles on 2026-03-01" in window.explanation
+    assert "(clinical-reference §11.3; BOTOX after BOTOX Cosmetic)" in window.explanation
+    plan = single_site_plan("botox", "corrugator", 5, pathway=Pathway.CHRONIC_MIGRAINE)
+    history = [
+        glabellar(cosmetic_on, "botox_cosmetic"),
+        PastTreatment(preempt_on, "botox", Decimal(155), Pathway.CHRONIC_MIGRAINE, PREEMPT),
+    ]
+
+    def blocked(day: date) -> bool:
+        return "retreatment_too_soon" in [
+            f.code for f in check(session(plan, history=history, on=day))
+        ]
+
+    assert blocked(window.earliest - timedelta(days=1))
+    assert not blocked(window.earliest)

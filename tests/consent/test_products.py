@@ -117,8 +117,8 @@ def test_the_dysport_text_cites_dysports_label_dose_interval_and_milk_protein() 
 
 def test_each_text_states_its_own_interval_and_formulation() -> None:
     assert (
-        "The Xeomin label says not to give it more often than every 3 months."
-        in shipped("xeomin").body
+        "Treatments with Xeomin should be at least 3 months apart: the shortest interval its "
+        "label supports." in shipped("xeomin").body
     )
     daxxify = shipped("daxxify").body
     assert "Daxxify contains no human albumin" in daxxify

@@ -230,8 +230,8 @@ def _formulation_statements(p: Product) -> list[Fact]:
 def _interval_statements(p: Product) -> list[Fact]:
     if p.retreatment_interval is not None:
         text = (
-            f"The {p.brand} label says not to give it more often than every "
-            f"{p.retreatment_interval.describe()}."
+            f"Treatments with {p.brand} should be at least {p.retreatment_interval.describe()} "
+            "apart: the shortest interval its label supports."
         )
         return [("re-treatment interval", {"text": text}, p.retreatment_interval.source)]
     if p.weak_retreatment_interval is not None:

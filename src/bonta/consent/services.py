@@ -276,7 +276,7 @@ def consent_statuses(
     kind's default is listed only when
     the patient has signed a consent worded for it, or `every_product` (the staff's consent
     page, where the witness picks the product the patient will receive), or it is in `wanted`
-    ((kind, product) pairs: the products of the patient's draft encounters, say).
+    ((kind, product) pairs: the products of the patient's encounters, say).
     """
     latest: dict[tuple[str, str], ConsentDocument] = {}
     for document in ConsentDocument.objects.order_by("kind", "product", "version"):
@@ -332,14 +332,13 @@ def consent_statuses(
     return rows
 
 
-def planned_products(patient_id: UUID) -> set[tuple[str, str]]:
-    """(pathway, product) of the patient's draft encounters: the consents they will need next."""
-    from bonta.records.models import Encounter, EncounterStatus
+def treated_products(patient_id: UUID) -> set[tuple[str, str]]:
+    """(pathway, product) of the patient's encounters, planned or given: the consents they need
+    (a withdrawn consent for a product they are treated with is asked for again)."""
+    from bonta.records.models import Encounter
 
     return set(
-        Encounter.objects.filter(patient_id=patient_id, status=EncounterStatus.DRAFT)
-        .values_list("pathway", "product")
-        .distinct()
+        Encounter.objects.filter(patient_id=patient_id).values_list("pathway", "product").distinct()
     )
 
 

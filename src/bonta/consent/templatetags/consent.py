@@ -24,7 +24,7 @@ def consent_panel(context: template.Context, patient: Any) -> dict[str, Any]:
     return {
         "patient": patient,
         "statuses": services.consent_statuses(
-            patient.pk, wanted=services.planned_products(patient.pk)
+            patient.pk, wanted=services.treated_products(patient.pk)
         ),
         "can_witness": user.role in services.WITNESS,
     }

@@ -36,8 +36,9 @@ def test_every_write_and_chart_read_leaves_an_event_in_an_unbroken_chain(
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions == [
         "patient.create",
-        "consent.sign",  # make_patient: current consent for both pathways
-        "consent.sign",
+        # make_patient: current consent for both pathways, cosmetic once per product's text
+        # (botox_cosmetic, daxxify, dysport, jeuveau, letybo, xeomin), then chronic migraine
+        *["consent.sign"] * 7,
         "patient.update_flags",
         "vial.register",
         "encounter.open",
@@ -49,8 +50,8 @@ def test_every_write_and_chart_read_leaves_an_event_in_an_unbroken_chain(
     ]
     assert set(AuditEvent.objects.values_list("seq", flat=True)) == {None}  # not yet sealed
     assert verify_chain() is None
-    assert seal_all().events == 11
-    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 12))
+    assert seal_all().events == 16
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 17))
     assert verify_chain() is None
 
 

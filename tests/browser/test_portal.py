@@ -150,7 +150,8 @@ def test_a_patient_signs_a_consent_and_answers_a_check_in_on_a_phone(
     # withdrawn (as a patient may), so the portal asks for it again.
     give_consents(patient, grey, ("cosmetic",))
     session = signed_glabellar(patient, grey, at=at)
-    withdraw_consent(Consent.objects.get(patient=patient, document__kind="cosmetic"), by=grey)
+    cosmetic = Consent.objects.get(patient=patient, document__product="botox_cosmetic")
+    withdraw_consent(cosmetic, by=grey)
     user = User.objects.create_user("alice", password=PASSWORD, role=Role.PATIENT)
     PortalAccount.objects.create(user=user, patient=patient)
 

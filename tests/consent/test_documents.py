@@ -66,15 +66,19 @@ def test_every_cited_source_is_in_the_source_register_and_listed_in_the_text() -
             assert source_id in known, source_id
         cited = {int(n) for group in re.findall(r"\[([\d, ]+)\]", shipped.body)
                  for n in group.split(",")}  # fmt: skip
-        listed = re.findall(r"^- \[(\d+)\] .+ https?://\S+$", shipped.body, re.MULTILINE)
+        # An address is the register's: a URL, or a site name where the register has no URL.
+        listed = re.findall(r"^- \[(\d+)\] .+ \S+$", shipped.body, re.MULTILINE)
         assert cited == {int(n) for n in listed} == set(range(1, len(shipped.sources) + 1))
 
 
 def test_each_listed_source_has_the_registers_address() -> None:
     known = sources()
     for shipped in shipped_documents():
-        listed = re.findall(r"^- \[(\d+)\] .+ (\S+)$", shipped.body, re.MULTILINE)
-        assert [url for _, url in listed] == [known[sid].address for sid in shipped.sources]
+        listed = re.findall(r"^- \[(\d+)\] (.+)$", shipped.body, re.MULTILINE)
+        assert len(listed) == len(shipped.sources)
+        for (n, line), (i, sid) in zip(listed, enumerate(shipped.sources, 1), strict=True):
+            assert int(n) == i
+            assert line.endswith(f". {known[sid].address}"), (line, sid)
 
 
 def test_a_statement_resting_only_on_weak_sources_says_so() -> None:
@@ -93,7 +97,7 @@ def test_a_statement_resting_only_on_weak_sources_says_so() -> None:
 
 def test_weak_sources_are_labelled_as_weak_in_the_text() -> None:
     body = services.current_document("cosmetic").body
-    (cosmetic,) = [d for d in shipped_documents() if d.kind == "cosmetic"]
+    (cosmetic,) = [d for d in shipped_documents() if d.product == "botox_cosmetic"]
     weak = {"LABEL-MIRROR-SARASOTA-1", "MHN-2013", "JDV-MEDSPA"}
     numbers = {str(n) for n, sid in enumerate(cosmetic.sources, 1) if sid in weak}
     checked = 0
@@ -136,7 +140,7 @@ def test_a_manager_publishes_a_new_version_and_it_becomes_current(max_manager) -
     assert services.current_document("cosmetic") == new
     assert services.current_document("chronic_migraine").version == 1
     event = AuditEvent.objects.get(action="consent_document.publish")
-    assert event.detail == {"kind": "cosmetic", "version": 2}
+    assert event.detail == {"kind": "cosmetic", "version": 2, "product": "botox_cosmetic"}
     assert event.patient_id is None
 
 
@@ -155,7 +159,7 @@ def test_only_a_manager_publishes(persona: str, request: pytest.FixtureRequest) 
         services.publish_document(
             kind="cosmetic", title="T", body="B", by=request.getfixturevalue(persona)
         )
-    assert ConsentDocument.objects.filter(kind="cosmetic").count() == 1
+    assert ConsentDocument.objects.filter(kind="cosmetic", product="botox_cosmetic").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -176,13 +180,18 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
 
 def test_installing_the_shipped_texts_again_adds_nothing() -> None:
     assert services.install_shipped_documents() == []
-    assert ConsentDocument.objects.count() == 3
+    assert ConsentDocument.objects.count() == 8  # 3 kinds; cosmetic worded for 6 products
 
 
 def test_every_human_albumin_statement_names_the_product_it_is_about() -> None:
-    """True for the product the consent is about (BOTOX Cosmetic, BOTOX); Daxxify has none."""
+    """True for the product the consent is about (BOTOX Cosmetic, BOTOX, Dysport …); Daxxify
+    has none."""
+    brands = {"botox_cosmetic": "BOTOX Cosmetic", "botox": "BOTOX"}
     for shipped in shipped_documents():
+        if not shipped.product:
+            continue
+        name = brands.get(shipped.product) or shipped.title.split(" with ")[1].split(" (")[0]
         for line in shipped.body.split("\n\n"):
-            if "albumin" in line:
+            if "albumin" in line and not line.startswith("## Sources"):
                 assert not line.startswith("It contains"), line
-                assert line.startswith(("BOTOX Cosmetic contains", "BOTOX contains")), line
+                assert line.startswith((f"{name} contains", f"{name}'s ingredients")), line

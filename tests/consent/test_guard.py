@@ -79,7 +79,7 @@ def test_the_guard_costs_one_query(alice, dr_grey, django_assert_num_queries) ->
     from bonta.consent.guard import require_current_consent
 
     with django_assert_num_queries(1):
-        require_current_consent(alice.pk, "cosmetic")
+        require_current_consent(alice.pk, "cosmetic", {"botox_cosmetic", "dysport"})
 
 
 # ---- the encounter workspace ----------------------------------------------------------------
@@ -94,7 +94,10 @@ def test_the_workspace_disables_sign_off_with_the_reason_before_it_is_tried(bob,
     assert "the patient must sign consent version 1 before sign-off" in html
     assert 'id="sign-button"' not in html  # bonta.js never re-enables the disabled button
     assert 'class="primary sign-button" disabled' in html
-    assert f"/consent/patients/{bob.pk}/sign/cosmetic/?next=/encounters/{draft.pk}/" in html
+    assert (
+        f"/consent/patients/{bob.pk}/sign/cosmetic/?product=botox_cosmetic&amp;next=/encounters/"
+        f"{draft.pk}/"
+    ) in html
 
 
 def test_the_workspace_shows_nothing_about_consent_when_it_is_current(alice, dr_grey) -> None:

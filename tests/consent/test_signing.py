@@ -63,7 +63,12 @@ def test_signing_is_audited_without_patient_data(bob, nurse_noor) -> None:
         bob.pk,
         nurse_noor.pk,
     )
-    assert event.detail == {"kind": "chronic_migraine", "version": 1, "channel": "tablet"}
+    assert event.detail == {
+        "kind": "chronic_migraine",
+        "version": 1,
+        "channel": "tablet",
+        "product": "botox",
+    }
 
 
 def test_a_manager_cannot_witness(bob, max_manager, nothing_written) -> None:

@@ -20,7 +20,8 @@ def sign_url(patient, kind: str = "cosmetic") -> str:
 def test_the_chart_shows_the_current_consent_per_kind(as_grey: Client, alice) -> None:
     html = as_grey.get(f"/patients/{alice.pk}/").content.decode()
     assert 'aria-labelledby="consent-h"' in html
-    assert html.count("consent-current") == 2  # cosmetic and chronic migraine, not photography
+    # Alice signed for chronic migraine and for each of the 6 cosmetic products, not photography.
+    assert html.count("consent-current") == 7
     assert "Sign on tablet" in html  # for photography
     cosmetic = services.current_consent(alice, "cosmetic")
     assert f"/consent/{cosmetic.pk}/pdf/" in html
@@ -157,7 +158,7 @@ def test_the_patients_consent_page_lists_every_signature(as_max: Client, alice) 
     response = as_max.get(f"/consent/patients/{alice.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("In force") == 2
+    assert html.count("In force") == 7
     assert AuditEvent.objects.filter(action="consent.list", patient_id=alice.pk).exists()
 
 
@@ -177,7 +178,7 @@ def test_a_manager_publishes_a_new_version_from_the_page(as_max: Client) -> None
 def test_only_a_manager_may_publish_from_the_page(as_grey: Client) -> None:
     response = as_grey.post("/consent/documents/publish/cosmetic/", {"title": "T", "body": "B"})
     assert response.status_code == 403
-    assert ConsentDocument.objects.count() == 3
+    assert ConsentDocument.objects.count() == 8
 
 
 def test_a_published_version_reads_with_its_sources(as_rita: Client) -> None:

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bonta.domain.anatomy import areas
 from bonta.domain.calendar import Interval
 from bonta.domain.duration import shrunk_duration
-from bonta.domain.pathways import Pathway
+from bonta.domain.pathways import Pathway, Side
 from bonta.domain.plan import PastTreatment
 from bonta.domain.products import get_product
 from bonta.domain.safety import check
@@ -25,7 +25,8 @@ from bonta.domain.scheduling import (
     next_visits,
 )
 
-from .builders import session, single_site_plan
+from . import builders
+from .builders import session
 
 PRODUCTS = ("botox_cosmetic", "xeomin", "jeuveau", "daxxify", "dysport", "letybo")
 COSMETIC_AREAS = sorted(a.code for a in areas().values() if a.pathway is Pathway.COSMETIC)
@@ -89,9 +90,20 @@ def valid_history(
 def test_the_window_is_ordered_and_never_before_the_label_minimum(
     s: SignedSession, raw: list[tuple[int, str, str, int, int | None]], policy: SchedulingPolicy
 ) -> None:
-    window = next_visits(s, valid_history(s, raw), policy).treatment
+    history = valid_history(s, raw)
+    window = next_visits(s, history, policy).treatment
     minimum = minimum_interval(get_product(s.product), policy)
-    assert window.earliest == minimum.after(s.on)
+    # Never before the minimum after the session; later only where another product given in
+    # shared muscles has a longer label interval still running (§11.3, the longest wins).
+    muscles_ = areas()[s.area].muscles
+    others = [
+        interval.after(r.on)
+        for r in history
+        if (interval := get_product(r.product).retreatment_interval) is not None
+        and r.product != s.product
+        and (r.area == s.area or areas()[r.area].muscles & muscles_)
+    ]
+    assert window.earliest == max([minimum.after(s.on), *others])
     assert window.earliest <= window.recommended <= window.latest
     if get_product(s.product).retreatment_interval is None:
         assert "clinic's own minimum" in window.explanation
@@ -121,21 +133,19 @@ def test_a_session_on_earliest_passes_the_safety_engine_and_the_day_before_does_
     history = valid_history(s, raw)
     earliest = next_visits(s, history).treatment.earliest
     # Safety engine v2 (clinical-reference §11.3): an earlier record of another product in the
-    # same muscles brings its own interval, and the longest wins. Scheduling counts from the
-    # signed session with its own product only, so the two agree unless such a record's
-    # interval ends after `earliest`, which means the session itself was inside it (an
-    # overridden block, or the same day). Those histories are left out here: scheduling does
-    # not yet apply the cross-brand rule (a known gap, reported with issue 10).
-    muscles_ = areas()[s.area].muscles
-    for r in history:
-        other = get_product(r.product).retreatment_interval
-        if r.product != s.product and other is not None and areas()[r.area].muscles & muscles_:
-            assume(other.after(r.on) <= earliest)
+    # same muscles brings its own interval, and the longest wins; scheduling applies the same
+    # rule (bonta.domain.ledger.next_allowed), so every history is checked, brand changes too.
     given_ = [_past(r) for r in history] + [
         PastTreatment(s.on, s.product, Decimal(1), s.pathway, areas()[s.area].muscles)
     ]
-    muscle = sorted(areas()[s.area].muscles)[0]
-    plan = single_site_plan(s.product, muscle, 1, pathway=s.pathway)
+    # The next session treats the area again: one injection in each of its muscles (a single
+    # muscle could miss the muscles an earlier record of another product shares with it).
+    plan = builders.plan(
+        None,
+        s.product,
+        injections=[builders.injection(m, Side.LEFT, 1) for m in sorted(areas()[s.area].muscles)],
+        pathway=s.pathway,
+    )
 
     def blocked(day: date) -> bool:
         found = check(session(plan, history=given_, on=day))

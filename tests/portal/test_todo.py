@@ -39,7 +39,7 @@ def as_carol(carol: Patient) -> Client:
 
 def test_home_lists_the_consent_of_the_pathway_being_treated(as_carol: Client) -> None:
     page = as_carol.get("/portal/").content.decode()
-    assert 'href="/portal/consent/cosmetic/"' in page
+    assert 'href="/portal/consent/cosmetic/?product=botox_cosmetic"' in page
     assert "/portal/consent/chronic_migraine/" not in page
     assert "/portal/consent/photography/" not in page
 

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 
 from bonta.accounts.models import Role, User
 from bonta.consent import services as consent
+from bonta.consent.shipped import shipped_documents
 from bonta.records import services
 from bonta.records.models import Encounter, Patient, Vial
 
@@ -76,20 +77,24 @@ def signature_png() -> bytes:
 
 
 def give_consents(patient: Patient, by: User, kinds: Sequence[str] = BOTH_PATHWAYS) -> None:
-    """Current consents for `kinds`, signed on a tablet and witnessed by `by` (or a nurse)."""
+    """Current consents for `kinds`, signed on a tablet and witnessed by `by` (or a nurse):
+    for each kind, one consent per product a shipped text is worded for (a consent covers only
+    its product), so personas may be treated with any product labelled for the pathway."""
     if not kinds:
         return
     consent.install_shipped_documents()  # a flushed (transactional) test database has none
     witness = by if by.role in consent.WITNESS else _witness()
     for kind in kinds:
-        consent.sign_consent(
-            patient,
-            kind=kind,
-            typed_name=f"{patient.given_name} {patient.family_name}",
-            signature=signature_png(),
-            by=witness,
-            channel="tablet",
-        )
+        for product in sorted({d.product for d in shipped_documents() if d.kind == kind}):
+            consent.sign_consent(
+                patient,
+                kind=kind,
+                typed_name=f"{patient.given_name} {patient.family_name}",
+                signature=signature_png(),
+                by=witness,
+                channel="tablet",
+                product=product or None,
+            )
 
 
 def _witness() -> User:

@@ -83,7 +83,11 @@ def test_the_ledger_counts_units_in_the_label_window_and_dates_the_next_session(
     expected = sum(u for d, u in units.items() if window_start < d <= today)
     assert system.cumulative.units == expected
     lines = {a.area: a for a in system.areas}
-    assert lines["chronic_migraine"].next_allowed == given[2] + timedelta(weeks=12)
+    # The glabellar BOTOX Cosmetic session shares the corrugator and procerus with PREEMPT: the
+    # next BOTOX cycle waits for the longer of BOTOX's 12 weeks and BOTOX Cosmetic's 90 days
+    # after it, as the safety engine blocks it (issue 10, §11.3).
+    assert lines["chronic_migraine"].next_allowed == given[2] + timedelta(days=90)
+    assert "BOTOX Cosmetic's 90 days and BOTOX's 12 weeks" in lines["chronic_migraine"].explanation
     assert lines["glabellar_lines"].next_allowed == given[2] + timedelta(days=90)
 
 

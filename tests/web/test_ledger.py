@@ -98,3 +98,20 @@ def test_the_reconstitution_deadline_is_the_label_window() -> None:
 
 def test_unused_check_import_is_the_engine() -> None:
     assert callable(check)
+
+
+def test_the_ledger_applies_the_cross_brand_interval_and_names_both_products() -> None:
+    """Dysport 30 days after BOTOX Cosmetic in the glabella (issue 10): Dysport has no verified
+    interval, but BOTOX Cosmetic's 90 days after 2026-01-01 still bind, as in the engine."""
+    glabella = frozenset({"corrugator", "procerus"})
+    history = (
+        PastTreatment(date(2026, 1, 1), "botox_cosmetic", Decimal(20), Pathway.COSMETIC, glabella),
+        PastTreatment(date(2026, 1, 31), "dysport", Decimal(50), Pathway.COSMETIC, glabella),
+    )
+    ledger = dose_ledger(history, date(2026, 2, 15))
+    (line,) = [a for s in ledger if s.unit_system == "abobotulinumtoxinA" for a in s.areas]
+    assert line.product.code == "dysport"
+    assert line.next_allowed == date(2026, 4, 1)
+    assert line.latest_overlap == history[0]
+    assert "BOTOX Cosmetic" in line.explanation
+    assert "Dysport" in line.explanation

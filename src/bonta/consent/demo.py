@@ -2,7 +2,8 @@
 
 A clinic adopting Bonta asks its patients to sign its current forms, so every demo patient has
 a current, tablet-signed consent (witnessed by the demo nurse, signed when the demo is made) for
-each pathway they are treated on, and cosmetic patients one for clinical photographs.
+each pathway they are treated on — worded for each product they received, since a consent covers
+only its product — and cosmetic patients one for clinical photographs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from django.db import connection
 from PIL import Image, ImageDraw
 
+from bonta.consent.guard import DEFAULT_PRODUCT
 from bonta.consent.models import Channel, ConsentDocument
 from bonta.consent.services import install_shipped_documents
 
@@ -34,29 +36,34 @@ COLUMNS = (
 )
 
 
-def current_documents() -> dict[str, ConsentDocument]:
-    """The current version of each kind (Bonta's shipped text when none is published)."""
+def current_documents() -> dict[tuple[str, str], ConsentDocument]:
+    """The current version of each (kind, product) (Bonta's shipped text when none is
+    published)."""
     install_shipped_documents()
-    latest: dict[str, ConsentDocument] = {}
-    for document in ConsentDocument.objects.order_by("kind", "version"):
-        latest[document.kind] = document
+    latest: dict[tuple[str, str], ConsentDocument] = {}
+    for document in ConsentDocument.objects.order_by("kind", "product", "version"):
+        latest[(document.kind, document.product)] = document
     return latest
 
 
 def rows(
     patient: Any,
-    kinds: list[str],
-    documents: dict[str, ConsentDocument],
+    kinds: list[str | tuple[str, str]],
+    documents: dict[tuple[str, str], ConsentDocument],
     witness: Any,
     at: datetime,
 ) -> list[tuple[Any, ...]]:
+    """One consent row per (kind, product) in `kinds` (a bare kind: its default product)."""
+    wanted = [
+        (k, DEFAULT_PRODUCT.get(k, "")) if isinstance(k, str) else k for k in dict.fromkeys(kinds)
+    ]
     name = f"{patient.given_name} {patient.family_name}"
     signed_at = connection.ops.adapt_datetimefield_value(at)  # as the ORM would store it
     return [
         (
             uuid.uuid4(),
             patient.id,
-            documents[kind].pk,
+            documents[key].pk,
             name,
             demo_signature(),
             signed_at,
@@ -65,8 +72,8 @@ def rows(
             witness.pk,
             "",
         )
-        for kind in kinds
-        if kind in documents
+        for key in dict.fromkeys(wanted)
+        if key in documents
     ]
 
 

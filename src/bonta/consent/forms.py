@@ -30,8 +30,11 @@ class ConsentSignForm(forms.Form):
             raise forms.ValidationError(f"Signature {error.reason}") from None
         return str(value)
 
-    def sign(self, patient: Any, *, kind: str, by: Any, channel: str) -> bool:
-        """Sign with this (valid) form's values, for the tablet and the portal alike.
+    def sign(
+        self, patient: Any, *, kind: str, by: Any, channel: str, product: str | None = None
+    ) -> bool:
+        """Sign with this (valid) form's values, for the tablet and the portal alike, on the
+        document worded for `product` (the one the page showed; None: the kind's default).
 
         True when signed; a value the service refuses goes next to its field (False). A
         `Conflict` (signed already, or a newer version published meanwhile) propagates.
@@ -48,6 +51,7 @@ class ConsentSignForm(forms.Form):
                 by=by,
                 channel=channel,
                 version=self.cleaned_data["version"],
+                product=product,
             )
         except InvalidInput as error:
             add_service_error(self, error, {})

@@ -50,10 +50,17 @@ class ConsentDocumentQuerySet(models.QuerySet["ConsentDocument"]):
 
 
 class ConsentDocument(models.Model):
-    """One published version of one kind of consent text."""
+    """One published version of one kind of consent text, worded for one product.
+
+    `product` is the product code the text is written for (a treatment consent names the
+    product the patient will receive and cites that product's label facts); "" for a kind that
+    is about no product (photography). Versions count per (kind, product). A consent signed on
+    a document covers that document's product only (`bonta.consent.guard`).
+    """
 
     id = uuid_pk()
     kind = models.CharField(max_length=32, choices=ConsentKind.choices)
+    product = models.CharField(max_length=32, blank=True, default="")
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()  # light markup: "## " headings, "- " list items, blank-line blocks
@@ -70,16 +77,20 @@ class ConsentDocument(models.Model):
     objects = ConsentDocumentQuerySet.as_manager()
 
     class Meta:
-        ordering = ("kind", "version")
+        ordering = ("kind", "product", "version")
         constraints = (
-            models.UniqueConstraint(fields=("kind", "version"), name="consent_document_version"),
+            models.UniqueConstraint(
+                fields=("kind", "product", "version"), name="consent_document_product_version"
+            ),
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="consent_document_version_positive"
             ),
         )
 
     def __str__(self) -> str:
-        return f"{self.kind} consent v{self.version}"
+        return f"{self.kind} consent v{self.version}" + (
+            f" ({self.product})" if self.product else ""
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -91,6 +102,14 @@ class ConsentDocument(models.Model):
     @property
     def text(self) -> str:
         return f"{self.title}\n\n{self.body}"
+
+    @property
+    def product_brand(self) -> str:
+        """The brand the text is worded for ("" for a kind about no product)."""
+        from bonta.domain.products import all_products
+
+        found = all_products().get(self.product)
+        return found.brand if found else self.product
 
 
 class Consent(models.Model):

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from bonta.accounts.models import Role, User
 from bonta.audit.log import record
-from bonta.consent.guard import current_filter
+from bonta.consent.guard import DEFAULT_PRODUCT, brand, current_filter
+from bonta.consent.guard import consent_product as consent_product  # re-exported for pages
 from bonta.consent.models import Channel, Consent, ConsentDocument, ConsentKind, text_sha256
 from bonta.consent.signature import signature_png
 from bonta.consent.text import MAX_BODY, MAX_TITLE, normalise
@@ -53,6 +54,7 @@ class KindStatus:
     document: ConsentDocument | None
     current: Consent | None
     earlier: Consent | None
+    product: str = ""  # the product the document is worded for ("" for photography)
 
     @property
     def needs_signature(self) -> bool:
@@ -66,22 +68,32 @@ def consent_kind(value: object, field: str = "kind") -> str:
     return str(value)
 
 
-def current_document(kind: str) -> ConsentDocument:
-    """The latest published version of `kind` (unknown kind: InvalidInput; none yet: NotFound)."""
-    found = latest_document(consent_kind(kind))
+def current_document(kind: str, product: str | None = None) -> ConsentDocument:
+    """The latest published version of `kind` worded for `product` (None: the kind's default
+    product); unknown kind or product: InvalidInput; none yet: NotFound."""
+    kind = consent_kind(kind)
+    product = consent_product(kind, product)
+    found = latest_document(kind, product)
     if found is None:
-        raise NotFound(f"No {kind.replace('_', ' ')} consent document has been published yet.")
+        worded = f" worded for {brand(product)}" if product else ""
+        raise NotFound(
+            f"No {kind.replace('_', ' ')} consent document{worded} has been published yet."
+        )
     return found
 
 
-def latest_document(kind: str) -> ConsentDocument | None:
-    return ConsentDocument.objects.filter(kind=kind).order_by("-version").first()
+def latest_document(kind: str, product: str | None = None) -> ConsentDocument | None:
+    product = DEFAULT_PRODUCT.get(kind, "") if product is None else product
+    return ConsentDocument.objects.filter(kind=kind, product=product).order_by("-version").first()
 
 
-def current_consent(patient: Patient, kind: str) -> Consent | None:
-    """The patient's consent on the current version of `kind`, if signed and not withdrawn."""
+def current_consent(patient: Patient, kind: str, product: str | None = None) -> Consent | None:
+    """The patient's consent on the current version of (`kind`, `product`), if signed and not
+    withdrawn (product None: the kind's default product)."""
+    kind = consent_kind(kind)
+    product = consent_product(kind, product)
     return (
-        Consent.objects.filter(current_filter(consent_kind(kind)), patient_id=patient.pk)
+        Consent.objects.filter(current_filter(kind, product), patient_id=patient.pk)
         .select_related("document")
         .order_by("-signed_at")
         .first()
@@ -97,8 +109,11 @@ def sign_consent(
     by: User,
     channel: str,
     version: int | None = None,
+    product: str | None = None,
 ) -> Consent:
-    """Record the patient's signature on the current version of `kind`; audited.
+    """Record the patient's signature on the current version of `kind` worded for `product`
+    (None: the kind's default product, BOTOX Cosmetic or BOTOX); audited. The consent covers
+    that product only.
 
     `signature` is PNG bytes or a `data:image/png;base64,…` URL (the signature pad's output).
     On a tablet `by` is the witnessing staff member; in the portal, the patient's own account.
@@ -106,13 +121,14 @@ def sign_consent(
     published since, nothing is signed (Conflict). Every check runs before anything is written.
     """
     kind = consent_kind(kind)
+    product = consent_product(kind, product)
     channel = _channel(channel)
     _authorise(patient, by, channel, WITNESS, "witness a consent on a tablet")
     name = required_text(typed_name, "typed_name", MAX_NAME)
     png = signature_png(signature)
     with transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).exists()  # one signing at a time
-        document = current_document(kind)
+        document = current_document(kind, product)
         if version is not None and int(version) != document.version:
             raise Conflict(
                 f"{kind.replace('_', ' ').capitalize()} consent version {document.version} was "
@@ -144,24 +160,33 @@ def sign_consent(
             object_type="consent",
             object_id=consent.pk,
             patient_id=patient.pk,
-            detail={"kind": kind, "version": document.version, "channel": channel},
+            detail={
+                "kind": kind,
+                "version": document.version,
+                "channel": channel,
+                "product": product,
+            },
         )
     return consent
 
 
-def open_signing(patient: Patient, kind: str, *, by: User) -> ConsentDocument:
-    """The version a patient is about to read and sign, for the signing page; audited read."""
+def open_signing(
+    patient: Patient, kind: str, *, by: User, product: str | None = None
+) -> ConsentDocument:
+    """The version a patient is about to read and sign (worded for `product`), for the signing
+    page; audited read."""
     kind = consent_kind(kind)
+    product = consent_product(kind, product)
     _authorise(patient, by, _by_channel(by), WITNESS, "witness a consent on a tablet")
     with transaction.atomic():
-        document = current_document(kind)
+        document = current_document(kind, product)
         record(
             "consent.form",
             actor=by,
             object_type="patient",
             object_id=patient.pk,
             patient_id=patient.pk,
-            detail={"kind": kind, "version": document.version},
+            detail={"kind": kind, "version": document.version, "product": product},
         )
     return document
 
@@ -228,7 +253,7 @@ def patient_consents(patient: Patient, *, by: User) -> list[KindStatus]:
     """Every kind with its latest version and the patient's current consent; audited read."""
     require_role(by, CONSENT_READ, "view consents")
     with transaction.atomic():
-        statuses = consent_statuses(patient.pk)
+        statuses = consent_statuses(patient.pk, every_product=True)
         record(
             "consent.list",
             actor=by,
@@ -239,32 +264,82 @@ def patient_consents(patient: Patient, *, by: User) -> list[KindStatus]:
     return statuses
 
 
-def consent_statuses(patient_id: UUID) -> list[KindStatus]:
-    """Two queries, no audit: for a page whose own read is already audited (the chart)."""
-    latest: dict[str, ConsentDocument] = {}
-    for document in ConsentDocument.objects.order_by("kind", "version"):
-        latest[document.kind] = document
+def consent_statuses(
+    patient_id: UUID,
+    *,
+    every_product: bool = False,
+    wanted: Collection[tuple[str, str]] = (),
+) -> list[KindStatus]:
+    """Two queries, no audit: for a page whose own read is already audited (the chart).
+
+    One row per kind and product (the default product's first). A product other than the
+    kind's default is listed only when
+    the patient has signed a consent worded for it, or `every_product` (the staff's consent
+    page, where the witness picks the product the patient will receive), or it is in `wanted`
+    ((kind, product) pairs: the products of the patient's encounters, say).
+    """
+    latest: dict[tuple[str, str], ConsentDocument] = {}
+    for document in ConsentDocument.objects.order_by("kind", "product", "version"):
+        latest[(document.kind, document.product)] = document
     signed = (
         Consent.objects.filter(patient_id=patient_id, withdrawn_at__isnull=True)
         .select_related("document", "witnessed_by")
         .order_by("-signed_at")
     )
-    current: dict[str, Consent] = {}
-    earlier: dict[str, Consent] = {}
+    current: dict[tuple[str, str], Consent] = {}
+    earlier: dict[tuple[str, str], Consent] = {}
     for consent in signed:
-        kind = consent.document.kind
-        is_current = kind in latest and consent.document_id == latest[kind].pk
-        (current if is_current else earlier).setdefault(kind, consent)
-    return [
-        KindStatus(
-            kind.value,
-            kind.label,
-            latest.get(kind.value),
-            current.get(kind.value),
-            None if kind.value in current else earlier.get(kind.value),
-        )
-        for kind in ConsentKind
-    ]
+        key = (consent.document.kind, consent.document.product)
+        is_current = key in latest and consent.document_id == latest[key].pk
+        (current if is_current else earlier).setdefault(key, consent)
+    rows: list[KindStatus] = []
+    for kind in ConsentKind:
+        shown = len(rows)
+        default = DEFAULT_PRODUCT[kind.value]
+        others = {
+            p
+            for k, p in [*latest, *current, *earlier, *wanted]
+            if k == kind.value and p != default and (k, p) in latest
+        }
+        products = [default, *sorted(others)]
+        for product in products:
+            key = (kind.value, product)
+            if product != default and not (
+                every_product or key in current or key in earlier or key in wanted
+            ):
+                continue
+            label = kind.label if not product else f"{kind.label} — {brand(product)}"
+            rows.append(
+                KindStatus(
+                    kind.value,
+                    label,
+                    latest.get(key),
+                    current.get(key),
+                    None if key in current else earlier.get(key),
+                    product,
+                )
+            )
+        # The default product's row steps aside for a product this patient has signed for or
+        # will receive, unless it is itself signed or wanted (a Dysport patient is not asked to
+        # sign the BOTOX Cosmetic text).
+        key = (kind.value, default)
+        if (
+            not every_product
+            and len(rows) > shown + 1
+            and not (key in current or key in earlier or key in wanted)
+        ):
+            del rows[shown]
+    return rows
+
+
+def treated_products(patient_id: UUID) -> set[tuple[str, str]]:
+    """(pathway, product) of the patient's encounters, planned or given: the consents they need
+    (a withdrawn consent for a product they are treated with is asked for again)."""
+    from bonta.records.models import Encounter
+
+    return set(
+        Encounter.objects.filter(patient_id=patient_id).values_list("pathway", "product").distinct()
+    )
 
 
 def history(patient: Patient) -> list[Consent]:
@@ -276,22 +351,26 @@ def history(patient: Patient) -> list[Consent]:
     )
 
 
-def publish_document(*, kind: str, title: str, body: str, by: User) -> ConsentDocument:
-    """Publish a new version of `kind`: patients must sign it before their next sign-off."""
+def publish_document(
+    *, kind: str, title: str, body: str, by: User, product: str | None = None
+) -> ConsentDocument:
+    """Publish a new version of `kind` worded for `product` (None: the kind's default): patients
+    must sign it before their next sign-off with that product."""
     require_role(by, PUBLISH, "publish consent documents")
     kind = consent_kind(kind)
+    product = consent_product(kind, product)
     title = required_text(normalise(title), "title", MAX_TITLE, multiline=True)  # one line: below
     body = required_text(normalise(body), "body", MAX_BODY, multiline=True)
     if "\n" in title:
         raise InvalidInput("title", "must be one line")
     with transaction.atomic():
-        document = _publish(kind, title, body, by)
+        document = _publish(kind, title, body, by, product)
         record(
             "consent_document.publish",
             actor=by,
             object_type="consent_document",
             object_id=document.pk,
-            detail={"kind": kind, "version": document.version},
+            detail={"kind": kind, "version": document.version, "product": product},
         )
     return document
 
@@ -302,18 +381,20 @@ def install_shipped_documents() -> list[ConsentDocument]:
 
     created = []
     with transaction.atomic():
-        have = set(ConsentDocument.objects.values_list("kind", flat=True))
+        have = set(ConsentDocument.objects.values_list("kind", "product"))
         for doc in shipped_documents():
-            if doc.kind not in have:
-                created.append(_publish(doc.kind, doc.title, doc.body, None))
+            if (doc.kind, doc.product) not in have:
+                created.append(_publish(doc.kind, doc.title, doc.body, None, doc.product))
     return created
 
 
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def _publish(kind: str, title: str, body: str, by: User | None) -> ConsentDocument:
-    latest = latest_document(kind)
+def _publish(
+    kind: str, title: str, body: str, by: User | None, product: str = ""
+) -> ConsentDocument:
+    latest = latest_document(kind, product)
     digest = text_sha256(title, body)
     if latest is not None and latest.sha256 == digest:
         raise Conflict(
@@ -324,6 +405,7 @@ def _publish(kind: str, title: str, body: str, by: User | None) -> ConsentDocume
         with transaction.atomic():
             return ConsentDocument.objects.create(
                 kind=kind,
+                product=product,
                 version=(latest.version + 1) if latest else 1,
                 title=title,
                 body=body,

@@ -36,18 +36,23 @@ def sign_on_tablet(request: HttpRequest, patient_id: str, kind: str) -> HttpResp
     if kind not in ConsentKind.values:
         raise Http404("No such consent kind.")
     patient = load(Patient, patient_id, "patient")
-    document = services.open_signing(patient, kind, by=request.user)
+    product = _product(kind, request)  # the product the patient will receive
+    document = services.open_signing(patient, kind, by=request.user, product=product)
     form = ConsentSignForm(request.POST or None)
     back = _next(request)
     if request.method == "POST" and form.is_valid():
         try:
-            signed = form.sign(patient, kind=kind, by=request.user, channel="tablet")
+            signed = form.sign(
+                patient, kind=kind, by=request.user, channel="tablet", product=document.product
+            )
         except Conflict as error:
             messages.error(request, error.message)
             return redirect(request.get_full_path())
         if signed:
+            worded = f" ({document.product_brand})" if document.product else ""
             messages.success(
-                request, f"{ConsentKind(kind).label}: consent version {document.version} signed."
+                request,
+                f"{ConsentKind(kind).label}{worded}: consent version {document.version} signed.",
             )
             return redirect(back or f"/consent/patients/{patient.pk}/")
     context = {
@@ -95,10 +100,12 @@ def withdraw(request: HttpRequest, consent_id: str) -> HttpResponse:
 
 @staff(ANY_STAFF, "view consent documents")
 def documents(request: HttpRequest) -> HttpResponse:
-    by_kind = [
-        (kind, list(ConsentDocument.objects.filter(kind=kind.value).order_by("-version")))
-        for kind in ConsentKind
-    ]
+    by_kind = []
+    for kind in ConsentKind:
+        groups: dict[str, list[ConsentDocument]] = {}
+        for d in ConsentDocument.objects.filter(kind=kind.value).order_by("product", "-version"):
+            groups.setdefault(d.product, []).append(d)
+        by_kind.append((kind, list(groups.items())))
     context = {"by_kind": by_kind, "can_publish": request.user.role in services.PUBLISH}
     return render(request, "consent/documents.html", context)
 
@@ -113,12 +120,15 @@ def document(request: HttpRequest, document_id: str) -> HttpResponse:
 def publish(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ConsentKind.values:
         raise Http404("No such consent kind.")
-    latest = services.latest_document(kind)
+    product = _product(kind, request)
+    latest = services.latest_document(kind, product)
     initial = {"title": latest.title, "body": latest.body} if latest else {}
     form = PublishForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            published = services.publish_document(kind=kind, by=request.user, **form.cleaned_data)
+            published = services.publish_document(
+                kind=kind, by=request.user, product=product, **form.cleaned_data
+            )
         except InvalidInput as error:
             add_service_error(form, error, {})
         except Conflict as error:
@@ -130,8 +140,16 @@ def publish(request: HttpRequest, kind: str) -> HttpResponse:
                 "Patients must sign it before their next sign-off on this pathway.",
             )
             return redirect("consent:documents")
-    context = {"kind": ConsentKind(kind), "latest": latest, "form": form}
+    context = {"kind": ConsentKind(kind), "latest": latest, "form": form, "product": product}
     return render(request, "consent/publish.html", context, status=422 if form.errors else 200)
+
+
+def _product(kind: str, request: HttpRequest) -> str:
+    """The `?product=` a text is worded for (none: the kind's default); unknown: 404."""
+    try:
+        return services.consent_product(kind, request.GET.get("product"))
+    except InvalidInput as error:
+        raise Http404(error.reason) from None
 
 
 def _next(request: HttpRequest) -> str:

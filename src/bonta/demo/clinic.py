@@ -269,8 +269,18 @@ class _Clinic:
             self.migraine_course(patient, batch, showcase)
         if cosmetic:
             self.cosmetic_course(patient, batch, showcase, alongside_migraine=migraine)
-        # Signed consents for each pathway treated (and photographs, for cosmetic patients).
-        kinds = ["chronic_migraine"] * migraine + ["cosmetic", "photography"] * cosmetic
+        # Signed consents for each pathway treated, worded for each product received (a consent
+        # covers only its product), and photographs for cosmetic patients.
+        received = sorted(
+            {
+                e.product
+                for e in batch.encounters
+                if e.patient is patient and e.pathway == Pathway.COSMETIC.value
+            }
+        )
+        kinds: list[str | tuple[str, str]] = ["chronic_migraine"] * migraine
+        kinds += [("cosmetic", p) for p in received] or ["cosmetic"] * cosmetic
+        kinds += ["photography"] * cosmetic
         batch.consents += consent_demo.rows(
             patient, kinds, self.consent_documents, self.nurse, self.consented_at
         )

@@ -9,14 +9,18 @@ Rules, one function each:
   first in that area on record, with any product, gets a review `policy.review_after` later
   (default 2 weeks). The clinical reference has no source for a 2-week review.
 - `next_migraine_cycle`: BOTOX is given every 12 weeks (clinical-reference §1.2, §7 [S]), so
-  earliest = recommended = 12 weeks after the session; latest adds `policy.cycle_tolerance`
-  (default 0 days: the reference gives no tolerance). Reported wear-off dates are not used.
-- `touch_up_window`: earliest = the product's label minimum interval after the session, counted
-  as `safety.retreatment_too_soon` counts it (`Interval.after`): a touch-up on `earliest` passes
-  that rule, one a day earlier is blocked. Every record is on or before the session, so the
-  session is the last treatment of these muscles. A product with no verified label interval
-  (Dysport, Letybo) gets no proposal (`RetreatmentIntervalUnknown`) unless the clinic has set
-  its own minimum (`policy.clinic_minimum`), which the explanation then names as clinic policy.
+  earliest = recommended = 12 weeks after the session — later if another product given in
+  shared muscles (BOTOX Cosmetic in the glabella: 90 days) has a longer interval still running
+  (§11.3, as the engine); latest adds `policy.cycle_tolerance` (default 0 days: the reference
+  gives no tolerance). Reported wear-off dates are not used.
+- `touch_up_window`: earliest = the first day the safety engine allows the same product again
+  in this area (`bonta.domain.ledger.next_allowed`, as `safety.retreatment_too_soon` counts it):
+  the product's label minimum after the session, and — across a brand change — each earlier
+  product's own interval after its own treatment of an area sharing muscles with this one
+  (clinical-reference §11.3: the longest wins, both products named). A touch-up on `earliest`
+  passes that rule, one a day earlier is blocked. A product with no verified label interval
+  (Dysport) gets no proposal (`RetreatmentIntervalUnknown`) unless the clinic has set its own
+  minimum (`policy.clinic_minimum`), which the explanation then names as clinic policy.
   recommended = max(earliest, session + predicted duration) (`bonta.domain.duration`);
   latest = max(recommended, session + the longest duration this patient has recorded with this
   product in this area): by then, on their own record, the effect has worn off.
@@ -45,6 +49,7 @@ from bonta.domain.duration import (
     shrunk_duration,
 )
 from bonta.domain.errors import InvalidInput
+from bonta.domain.ledger import NextAllowed, next_allowed
 from bonta.domain.pathways import Pathway
 from bonta.domain.products import Product, get_product, products_for
 from bonta.domain.units import format_units
@@ -277,12 +282,25 @@ def next_migraine_cycle(
     interval = product.retreatment_interval
     if interval is None:  # every product labelled for chronic migraine has one
         raise RetreatmentIntervalUnknown(product)
-    due = interval.after(session.on)
+    allowed = earliest_touch_up(session, history, interval)
+    assert allowed.earliest is not None  # BOTOX's own interval after the session binds at least
+    due = allowed.earliest
     latest = policy.cycle_tolerance.after(due)
-    text = (
-        f"Next chronic-migraine cycle with {product.brand}: every {interval.describe()} "
-        f"({interval.source}), so from {due.isoformat()}. "
-    )
+    bound = allowed.binding
+    if bound is not None and bound.product is not product:
+        text = (
+            f"Next chronic-migraine cycle with {product.brand}: every {interval.describe()} "
+            f"({interval.source}), but {bound.product.brand} was given in shared muscles on "
+            f"{bound.earlier_on.isoformat()} and its label interval of "
+            f"{bound.interval.describe()} ({bound.interval.source}) ends later: across "
+            f"products the longer interval applies (clinical-reference §11.3; "
+            f"{product.brand} after {bound.product.brand}), so from {due.isoformat()}. "
+        )
+    else:
+        text = (
+            f"Next chronic-migraine cycle with {product.brand}: every {interval.describe()} "
+            f"({interval.source}), so from {due.isoformat()}. "
+        )
     if latest == due:
         text += (
             f"Latest {latest.isoformat()}: the same day (tolerance "
@@ -338,7 +356,9 @@ def touch_up_window(
     product = get_product(session.product, "product")
     area = get_area(session.area, "area")
     minimum = minimum_interval(product, policy)
-    earliest = minimum.after(session.on)
+    allowed = earliest_touch_up(session, history, minimum)
+    assert allowed.earliest is not None  # the planned product's own interval always binds
+    earliest = allowed.earliest
     observed = observed_durations(session, history)
     days = [o.days for o in observed]
     prior = population_prior(product.code, area.code)
@@ -354,7 +374,7 @@ def touch_up_window(
         basis = Basis.LABEL_MINIMUM
 
     where = f"{area.name.lower()} with {product.brand}"
-    parts = [_earliest_text(product, minimum, earliest)]
+    parts = [_earliest_text(product, minimum, earliest, allowed)]
     if basis is Basis.PERSONAL:
         parts.append(
             _personal_text(where, days, prior, minimum, product, policy, predicted, recommended)
@@ -383,7 +403,44 @@ def touch_up_window(
     return Window(earliest, recommended, latest, basis, " ".join(parts))
 
 
-def _earliest_text(product: Product, minimum: Interval, earliest: date) -> str:
+def earliest_touch_up(
+    session: SignedSession, history: Iterable[AreaTreatment], minimum: Interval
+) -> NextAllowed:
+    """The engine's next allowed date for `session`'s product in its area: `minimum` after the
+    session, and each earlier product's own label interval after its treatment of an area that
+    shares muscles with this one (the engine compares muscles, not area names: a glabellar
+    session shares the corrugator and procerus with PREEMPT)."""
+    muscles = get_area(session.area, "area").muscles
+    earlier = [
+        (h.on, h.product)
+        for h in history
+        if h.area == session.area or not get_area(h.area).muscles.isdisjoint(muscles)
+    ]
+    return next_allowed(
+        get_product(session.product, "product"),
+        [*earlier, (session.on, session.product)],
+        planned_interval=minimum,
+    )
+
+
+def _earliest_text(
+    product: Product, minimum: Interval, earliest: date, allowed: NextAllowed
+) -> str:
+    bound = allowed.binding
+    if bound is not None and bound.product is not product:
+        own = (
+            f"{product.brand}'s label minimum of {minimum.describe()}"
+            if product.retreatment_interval is not None
+            else f"the clinic's own minimum of {minimum.describe()} for {product.brand} ("
+            f"{minimum.source}; no verified label interval)"
+        )
+        return (
+            f"Earliest {earliest.isoformat()}: {bound.product.brand} was given in shared "
+            f"muscles on {bound.earlier_on.isoformat()} and its label interval of "
+            f"{bound.interval.describe()} ({bound.interval.source}) ends later than {own} "
+            f"after this session: across a brand change the longer interval applies "
+            f"(clinical-reference §11.3; {product.brand} after {bound.product.brand})."
+        )
     if product.retreatment_interval is not None:
         return (
             f"Earliest {earliest.isoformat()}: the {product.brand} label minimum of "

@@ -10,6 +10,11 @@ chart's diary analytics use; no audit event of its own (the check that asks is a
   statement that counts on that date). Four queries.
 - Otherwise the TA260 1.2 continuation verdict with its reasons. Two queries (the sessions'
   dates, the diary days).
+
+Only the diary days the rules read are loaded (`initiation_reads`, `continuation_reads` in
+`bonta.domain.headache.nice`): the baseline, cycle 2 and the periods the episodic rule judges,
+in one bounded query, so the cost does not grow with the length of the diary (issue 10). The
+verdict is the one the whole diary gives (tests/migraine/test_planning_reads.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from datetime import date
 from uuid import UUID
 
 from bonta.domain.headache.nice import (
+    continuation_reads,
+    initiation_reads,
     nice_continuation,
     nice_initiation,
     overuse_management_as_of,
@@ -35,7 +42,7 @@ def nice_state(patient_id: UUID, pathway: Pathway, on: date) -> NiceState | None
     # The loaders filter by patient; the id is what Django compares (patient=<pk>).
     injections = tuple(d for d in injection_dates(patient_id) if d <= on)  # type: ignore[arg-type]
     if not injections:
-        snapshot = load_diary_snapshot(patient_id)  # type: ignore[arg-type]
+        snapshot = load_diary_snapshot(patient_id, initiation_reads(on))  # type: ignore[arg-type]
         diary = diary_from([d for d in snapshot.days if d.on <= on], (), on)
         start = nice_initiation(
             diary,
@@ -43,7 +50,8 @@ def nice_state(patient_id: UUID, pathway: Pathway, on: date) -> NiceState | None
             overuse_management_as_of(snapshot.overuse_statements, on),
         )
         return NiceState(on, first_cycle=True, initiation=start.judgement, reasons=start.reasons)
-    days = [d for d in diary_days(patient_id) if d.on <= on]  # type: ignore[arg-type]
+    reads = continuation_reads(injections, on)
+    days = [d for d in diary_days(patient_id, reads) if d.on <= on]  # type: ignore[arg-type]
     verdict = nice_continuation(diary_from(days, injections, on))
     return NiceState(
         on,

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bonta.accounts.models import Role, User
@@ -231,13 +232,26 @@ def _lines_by_date(text: str) -> dict[str, int]:
 _DAY_FIELDS = ("on", "hours", "intensity", "acute_medication", *DAY_FLAGS)
 
 
-def diary_days(patient: Patient) -> list[DiaryDay]:
+def diary_days(
+    patient: Patient, within: Iterable[tuple[date, date]] | None = None
+) -> list[DiaryDay]:
     """The patient's diary as domain days, in date order (no audit: a loader).
 
+    `within`: only the days in these (first, last) date ranges, in one bounded query (the NICE
+    planning context reads only the periods its rules use); an empty list reads nothing.
     Rows come as tuples, not model instances: the chart reads two years of days at a time.
     Same mapping as `DiaryEntry.to_domain`.
     """
-    rows = DiaryEntry.objects.filter(patient=patient).order_by("on").values_list(*_DAY_FIELDS)
+    entries = DiaryEntry.objects.filter(patient=patient)
+    if within is not None:
+        spans = list(within)
+        if not spans:
+            return []
+        bounded = Q()
+        for first, last in spans:
+            bounded |= Q(on__range=(first, last))
+        entries = entries.filter(bounded)
+    rows = entries.order_by("on").values_list(*_DAY_FIELDS)
     return [
         DiaryDay(
             on,
@@ -387,7 +401,9 @@ def injection_dates(patient: Patient) -> tuple[date, ...]:
     return tuple(sorted({timezone.localdate(at, zone) for at in signed}))
 
 
-def load_diary_snapshot(patient: Patient) -> DiarySnapshot:
+def load_diary_snapshot(
+    patient: Patient, within: Iterable[tuple[date, date]] | None = None
+) -> DiarySnapshot:
     # TA260 1.1 counts medicines: the same drug recorded twice (two doses) is one. Every
     # recorded medicine qualifies (its stop reason is one of TA260's three); none recorded is
     # "not recorded" — the record cannot say "none tried" — so the criterion is not
@@ -397,7 +413,7 @@ def load_diary_snapshot(patient: Patient) -> DiarySnapshot:
         for drug in PriorPreventive.objects.filter(patient=patient).values_list("drug", flat=True)
     }
     return DiarySnapshot(
-        days=diary_days(patient),
+        days=diary_days(patient, within),
         injections=injection_dates(patient),
         failed_preventives=len(drugs) or None,
         overuse_statements=overuse_statements(patient),

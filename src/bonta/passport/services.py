@@ -27,9 +27,10 @@ from bonta.accounts.models import Role, User
 from bonta.audit.log import record
 from bonta.domain.anatomy import area_of, areas, muscles
 from bonta.domain.errors import InvalidInput
+from bonta.domain.ledger import cumulative_window
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import PastTreatment
-from bonta.domain.products import all_products, get_product
+from bonta.domain.products import get_product
 from bonta.domain.units import format_units
 from bonta.passport import codec, keys
 from bonta.passport.models import TrustedClinicKey
@@ -155,32 +156,19 @@ class Total:
 
 
 def cumulative_totals(patient: Patient, today: date) -> list[Total]:
-    """Per unit system, the units in its cumulative-dose window to `today`: the same window
-    and limit the chart's dose ledger shows (`bonta.web.ledger._cumulative`, which applies
-    `bonta.domain.safety`'s counting; tests/passport compares the two). Never summed across
+    """Per unit system, the units in its cumulative-dose window to `today`: the window and
+    limit the chart's dose ledger shows, from the same function (`bonta.domain.ledger.
+    cumulative_window`, which counts as `bonta.domain.safety` does). Never summed across
     unit systems."""
     history: tuple[PastTreatment, ...] = patient_history(patient.pk)
     systems = sorted({get_product(h.product).unit_system for h in history})
     totals = []
     for system in systems:
-        limits = [
-            p.cumulative_limit
-            for p in all_products().values()
-            if p.unit_system == system and p.cumulative_limit
-        ]
-        if not limits:
-            continue
-        limit = min(limits, key=lambda lim: lim.units)
-        start = limit.window.before(today)
-        units = sum(
-            (
-                h.units
-                for h in history
-                if get_product(h.product).unit_system == system and start < h.on <= today
-            ),
-            Decimal(0),
-        )
-        totals.append(Total(system, units, limit.units, start, today, limit.window.describe()))
+        window = cumulative_window(system, history, today)
+        if window is not None:
+            totals.append(
+                Total(system, window.units, window.limit_units, window.start, today, window.window)
+            )
     return totals
 
 

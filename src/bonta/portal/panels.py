@@ -18,6 +18,7 @@ class ConsentDue:
     label: str
     version: int
     renewal: bool  # an earlier version was signed; this is a new version of the text
+    product: str = ""  # the product the text is worded for ("" for photography)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +33,12 @@ class CheckInDue:
 def consents_due(patient: Patient) -> list[ConsentDue]:
     """Consents the patient is asked to sign: the pathways they are treated on, and any kind
     whose earlier signed version has been replaced by a new one (photography included)."""
-    from bonta.consent.services import consent_statuses
+    from bonta.consent.services import consent_statuses, treated_products
 
     pathways = set(patient.courses.values_list("pathway", flat=True))
     return [
-        ConsentDue(s.kind, s.label, s.document.version, s.earlier is not None)
-        for s in consent_statuses(patient.pk)
+        ConsentDue(s.kind, s.label, s.document.version, s.earlier is not None, s.product)
+        for s in consent_statuses(patient.pk, wanted=treated_products(patient.pk))
         if s.needs_signature
         and s.document is not None
         and (s.kind in pathways or s.earlier is not None)

@@ -28,7 +28,11 @@ def sign_consent(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ConsentKind.values:
         return render(request, "portal/404.html", {"message": "No such consent."}, status=404)
     patient = request.patient  # type: ignore[attr-defined]
-    current = consent.current_consent(patient, kind)
+    try:  # the product the patient will receive: the text is worded for it
+        product = consent.consent_product(kind, request.GET.get("product"))
+    except InvalidInput:
+        return render(request, "portal/404.html", {"message": "No such consent."}, status=404)
+    current = consent.current_consent(patient, kind, product)
     if current is not None:
         messages.info(
             request,
@@ -36,11 +40,13 @@ def sign_consent(request: HttpRequest, kind: str) -> HttpResponse:
             f"(version {current.document.version}).",
         )
         return redirect("portal:home")
-    document = consent.open_signing(patient, kind, by=request.user)  # type: ignore[arg-type]
+    document = consent.open_signing(patient, kind, by=request.user, product=product)  # type: ignore[arg-type]
     form = ConsentSignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            signed = form.sign(patient, kind=kind, by=request.user, channel=Channel.PORTAL)
+            signed = form.sign(
+                patient, kind=kind, by=request.user, channel=Channel.PORTAL, product=product
+            )
         except Conflict as error:
             messages.error(request, error.message)
             return redirect(request.get_full_path())

@@ -1,9 +1,9 @@
 """Dose ledger and vial clock for the chart: pure functions over domain objects.
 
-Belongs in the domain core (`bonta.domain`); it lives here until the records/domain owners move
-it. It applies no rule of its own: it reads each product's label data (`cumulative_limit`,
-`retreatment_interval`, `reconstitution_window`) and counts windows exactly as
-`bonta.domain.safety` does, so the dates shown agree with what the safety check will say.
+It applies no rule of its own: the windows are `bonta.domain.ledger`'s (the cumulative window,
+and the next allowed date with the cross-brand interval rule), the same functions the passport
+and scheduling use, counted exactly as `bonta.domain.safety` counts them, so the dates shown
+agree with what the safety check will say.
 
 Included: every `PastTreatment` given (local and imported, both pathways, all products).
 Not included: the plan being drafted (the encounter screen shows its own findings).
@@ -18,25 +18,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bonta.domain.anatomy import Area, area_of, areas
+from bonta.domain.ledger import CumulativeWindow, cumulative_window, next_allowed
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import PastTreatment
-from bonta.domain.products import Product, all_products, get_product
-
-
-@dataclass(frozen=True, slots=True)
-class CumulativeWindow:
-    """Units of one unit system in the label's window (today − N months, today]."""
-
-    units: Decimal
-    limit_units: Decimal
-    start: date  # exclusive
-    end: date  # inclusive
-    window: str
-    source: str
-
-    @property
-    def remaining_units(self) -> Decimal:
-        return max(self.limit_units - self.units, Decimal(0))
+from bonta.domain.products import Product, get_product
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +38,7 @@ class AreaLine:
     next_allowed: date | None  # None: the reference holds no verified interval
     interval: str
     source: str
+    explanation: str = ""  # what binds, naming both products across a brand change
 
     def allowed_on(self, today: date) -> bool:
         return self.next_allowed is not None and self.next_allowed <= today
@@ -72,7 +58,7 @@ def dose_ledger(history: Sequence[PastTreatment], today: date) -> list[SystemLed
     return [
         SystemLedger(
             unit_system=system,
-            cumulative=_cumulative(system, history, today),
+            cumulative=cumulative_window(system, history, today),
             areas=tuple(
                 sorted(
                     (a for a in lines if a.product.unit_system == system),
@@ -82,29 +68,6 @@ def dose_ledger(history: Sequence[PastTreatment], today: date) -> list[SystemLed
         )
         for system in systems
     ]
-
-
-def _cumulative(
-    system: str, history: Sequence[PastTreatment], today: date
-) -> CumulativeWindow | None:
-    limits = [
-        p.cumulative_limit
-        for p in all_products().values()
-        if p.unit_system == system and p.cumulative_limit
-    ]
-    if not limits:
-        return None
-    limit = min(limits, key=lambda lim: lim.units)
-    start = limit.window.before(today)  # half-open (start, today], as safety.cumulative_dose
-    units = sum(
-        (
-            h.units
-            for h in history
-            if get_product(h.product).unit_system == system and start < h.on <= today
-        ),
-        Decimal(0),
-    )
-    return CumulativeWindow(units, limit.units, start, today, limit.window.describe(), limit.source)
 
 
 def _area_lines(history: Sequence[PastTreatment]) -> list[AreaLine]:
@@ -118,8 +81,18 @@ def _area_lines(history: Sequence[PastTreatment]) -> list[AreaLine]:
     for code, h in last.items():
         area = areas()[code]
         product = get_product(h.product)
-        latest = max((o for o in history if _overlaps(o, area)), key=lambda o: o.on, default=h)
-        interval = product.retreatment_interval
+        overlapping = [o for o in history if _overlaps(o, area)]
+        # The next session with this area's latest product: its interval and each earlier
+        # product's own, the longest wins (bonta.domain.ledger, as the safety engine).
+        allowed = next_allowed(product, [(o.on, o.product) for o in overlapping])
+        bound = allowed.binding
+        latest = max(overlapping, key=lambda o: o.on, default=h)
+        if bound is not None:
+            latest = next(
+                o
+                for o in overlapping
+                if o.on == bound.earlier_on and o.product == bound.earlier_product.code
+            )
         result.append(
             AreaLine(
                 area=code,
@@ -129,9 +102,10 @@ def _area_lines(history: Sequence[PastTreatment]) -> list[AreaLine]:
                 last_on=h.on,
                 last_units=units[(code, h.on, h.product)],
                 latest_overlap=latest,
-                next_allowed=interval.after(latest.on) if interval else None,
-                interval=interval.describe() if interval else "",
-                source=interval.source if interval else product.source,
+                next_allowed=allowed.earliest,
+                interval=bound.interval.describe() if bound else "",
+                source=allowed.source,
+                explanation=allowed.describe(),
             )
         )
     return result

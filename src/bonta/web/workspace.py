@@ -227,7 +227,7 @@ def consent_missing(encounter: Encounter) -> str:
     The same preconditions `sign_encounter` applies (registered by bonta.consent), shown before
     sign-off.
     """
-    return sign_off_refusal(encounter.patient_id, encounter.pathway)
+    return sign_off_refusal(encounter)
 
 
 def _vials_named(ids: Iterable[str]) -> dict[str, Vial]:

@@ -7,6 +7,8 @@ import hashlib
 from django.db import migrations
 from django.utils import timezone
 
+ORIGINAL_PRODUCTS = ("botox_cosmetic", "botox", "")
+
 
 def install(apps, schema_editor):
     from bonta.consent.shipped import shipped_documents
@@ -15,7 +17,9 @@ def install(apps, schema_editor):
     have = set(ConsentDocument.objects.values_list("kind", flat=True))
     now = timezone.now()
     for doc in shipped_documents():
-        if doc.kind in have:
+        # The three texts of this migration's time; the product-specific texts shipped later
+        # come with 0006 (this table has no product column yet).
+        if doc.kind in have or doc.product not in ORIGINAL_PRODUCTS:
             continue
         ConsentDocument.objects.create(
             kind=doc.kind,

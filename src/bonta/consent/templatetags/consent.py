@@ -23,6 +23,8 @@ def consent_panel(context: template.Context, patient: Any) -> dict[str, Any]:
     user = context["request"].user
     return {
         "patient": patient,
-        "statuses": services.consent_statuses(patient.pk),
+        "statuses": services.consent_statuses(
+            patient.pk, wanted=services.treated_products(patient.pk)
+        ),
         "can_witness": user.role in services.WITNESS,
     }

@@ -79,7 +79,7 @@ from bonta.domain.headache.periods import (
     Period,
     at_least_a_month,
     consecutive_periods,
-    cycles,
+    cycle,
     fewer_than_a_month,
     last_complete_index,
     period,
@@ -104,6 +104,58 @@ class Verdict(StrEnum):
 def baseline_period(diary: Diary) -> Period:
     """The 28 days before the first injection (or ending on `as_of` before any injection)."""
     return period(diary, -1)
+
+
+def episodic_period_indices(diary: Diary) -> range | None:
+    """The periods the episodic stopping rule judges: the latest complete ones since the first
+    injection, as many as the longest reading of the months needs (on treatment only); None
+    while too few are complete."""
+    months = int(_rules()["episodic"]["consecutive_months"])
+    fewest, most = periods_for_months(months)
+    last = last_complete_index(diary)
+    if last - fewest + 1 < 0:
+        return None
+    return range(last - min(most, last + 1) + 1, last + 1)
+
+
+# ---- what the rules read (issue 10: a bounded read of the diary) ------------------------------
+
+
+DateRange = tuple[date, date]  # first and last day, both included
+
+
+def initiation_reads(as_of: date) -> tuple[DateRange, ...]:
+    """The diary days `nice_initiation` reads on `as_of` (no injection yet): the baseline, the
+    28 days ending on `as_of`."""
+    return (_span(period(_dateless((), as_of), -1)),)
+
+
+def continuation_reads(injections: Iterable[date], as_of: date) -> tuple[DateRange, ...]:
+    """The diary days `nice_continuation` reads on `as_of`, and no others: the baseline (the 28
+    days before the first injection), the response rule's cycle 2 (up to `as_of`) and the
+    periods the episodic rule judges. A diary restricted to these days gives the same
+    continuation, reasons and counts as the whole diary; a loader reads only these."""
+    diary = _dateless(tuple(injections), as_of)
+    if not diary.treated:
+        return ()
+    spans = [_span(baseline_period(diary))]
+    after = int(_rules()["inadequate_response"]["after_cycles"])
+    if len(diary.injections) >= after:
+        second = cycle(diary, after - 1)
+        spans.append((second.injection, min(second.end, as_of)))
+    judged = episodic_period_indices(diary)
+    if judged is not None:
+        first, last = period(diary, judged.start), period(diary, judged.stop - 1)
+        spans.append((first.counts.start, last.counts.end))
+    return tuple(sorted(spans))
+
+
+def _dateless(injections: tuple[date, ...], as_of: date) -> Diary:
+    return Diary(days={}, injections=tuple(sorted(injections)), as_of=as_of, classified={})
+
+
+def _span(p: Period) -> DateRange:
+    return (p.counts.start, p.counts.end)
 
 
 # ---- TA260 1.1 initiation ----------------------------------------------------------------------
@@ -276,27 +328,27 @@ def _judge_response(
     rule = _rules()["inadequate_response"]
     after = int(rule["after_cycles"])  # TA260 1.2: after 2 treatment cycles
     below = int(rule["reduction_percent_below"])
-    treated = cycles(diary)
-    if len(treated) < after:
+    injected = len(diary.injections)
+    if injected < after:
         reasons.append(
             f"response (NICE TA260 1.2, <{below}% reduction after {after} cycles): "
-            f"not yet evaluable: {len(treated)} injection(s) recorded, {after} cycles needed"
+            f"not yet evaluable: {injected} injection(s) recorded, {after} cycles needed"
         )
         return None, None, Judgement.NOT_EVALUABLE
-    cycle = treated[after - 1]
-    if not cycle.complete:
+    judged = cycle(diary, after - 1)  # only cycle 2 is judged: the others are not counted
+    if not judged.complete:
         reasons.append(
             f"response (NICE TA260 1.2): not yet evaluable: cycle {after} "
-            f"({cycle.injection.isoformat()} to {cycle.end.isoformat()}) is not complete"
+            f"({judged.injection.isoformat()} to {judged.end.isoformat()}) is not complete"
         )
-        return cycle, None, Judgement.NOT_EVALUABLE
-    reduction = headache_day_reduction(baseline.counts, cycle.counts)
+        return judged, None, Judgement.NOT_EVALUABLE
+    reduction = headache_day_reduction(baseline.counts, judged.counts)
     judgement = inadequate_response(reduction)
-    c, b = cycle.counts, baseline.counts
+    c, b = judged.counts, baseline.counts
     numbers = (
         f"baseline {b.headache_days} headache days in {b.days_recorded} of "
         f"{b.days_in_window} days recorded; cycle {after} "
-        f"({cycle.injection.isoformat()} to {cycle.end.isoformat()}) {c.headache_days} "
+        f"({judged.injection.isoformat()} to {judged.end.isoformat()}) {c.headache_days} "
         f"headache days in {c.days_recorded} of {c.days_in_window} days recorded; "
         f"reduction {_percent_text(reduction)}"
     )
@@ -332,7 +384,7 @@ def _judge_response(
     else:
         state = f"adequate (≥{below}%)"
     reasons.append(f"response (NICE TA260 1.2): {numbers}: {state}")
-    return cycle, reduction, judgement
+    return judged, reduction, judgement
 
 
 def _judge_episodic(
@@ -343,14 +395,15 @@ def _judge_episodic(
     below = int(rule["headache_days_per_month_below"])
     fewest, most = periods_for_months(months)  # 3 or 4 periods: months of 28 or 31 days
     last = last_complete_index(diary)
-    if last - fewest + 1 < 0:
+    judged_indices = episodic_period_indices(diary)
+    if judged_indices is None:
         reasons.append(
             f"episodic (NICE TA260 1.2, <{below} headache days per month for {months} "
             f"consecutive months): not yet evaluable: {max(last + 1, 0)} complete 28-day "
             "period(s) since the first injection"
         )
         return (), Judgement.NOT_EVALUABLE
-    judged = consecutive_periods(diary, last, min(most, last + 1))  # on treatment only
+    judged = consecutive_periods(diary, judged_indices.stop - 1, len(judged_indices))
     per_period = [episodic_month(p) for p in judged]
     judgement = over_months(per_period, fewest, most)
     counts = "; ".join(

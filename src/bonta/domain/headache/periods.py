@@ -318,34 +318,35 @@ def cycle_end(injections: Sequence[date], i: int) -> date:
 
 def cycles(diary: Diary) -> tuple[Cycle, ...]:
     """Every treatment cycle with its weeks 1–4 / 5–8 / 9–12 windows that have begun."""
-    found: list[Cycle] = []
+    return tuple(cycle(diary, i) for i in range(len(diary.injections)))
+
+
+def cycle(diary: Diary, i: int) -> Cycle:
+    """Treatment cycle `i` (0-based) with its weeks 1–4 / 5–8 / 9–12 windows that have begun."""
     window = cycle_window_days()
     weeks = window // 7
-    for i, injection in enumerate(diary.injections):
-        end = cycle_end(diary.injections, i)
-        windows: list[CycleWindow] = []
-        for w in range(cycle_days() // window):
-            start = injection + timedelta(days=w * window)
-            if start > end or start > diary.as_of:
-                break
-            stop = min(start + timedelta(days=window - 1), end)
-            windows.append(
-                CycleWindow(
-                    weeks=f"{w * weeks + 1}-{(w + 1) * weeks}",
-                    counts=count_classified(diary.classified, start, stop),
-                    complete=stop <= diary.as_of,
-                )
-            )
-        found.append(
-            Cycle(
-                number=i + 1,
-                injection=injection,
-                end=end,
-                complete=end <= diary.as_of,
-                windows=tuple(windows),
+    injection = diary.injections[i]
+    end = cycle_end(diary.injections, i)
+    windows: list[CycleWindow] = []
+    for w in range(cycle_days() // window):
+        start = injection + timedelta(days=w * window)
+        if start > end or start > diary.as_of:
+            break
+        stop = min(start + timedelta(days=window - 1), end)
+        windows.append(
+            CycleWindow(
+                weeks=f"{w * weeks + 1}-{(w + 1) * weeks}",
+                counts=count_classified(diary.classified, start, stop),
+                complete=stop <= diary.as_of,
             )
         )
-    return tuple(found)
+    return Cycle(
+        number=i + 1,
+        injection=injection,
+        end=end,
+        complete=end <= diary.as_of,
+        windows=tuple(windows),
+    )
 
 
 def _sum_counts(start: date, end: date, parts: Sequence[DayCounts]) -> DayCounts:

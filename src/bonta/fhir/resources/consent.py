@@ -9,8 +9,14 @@ from bonta.fhir.codes import base, concept
 from bonta.fhir.resources._common import drop_empty, instant, meta, ref
 
 
-def document_uri(kind: str, version: int) -> str:
-    """The identity of one published consent text (kind and version are unique together)."""
+def document_uri(kind: str, version: int, product: str = "") -> str:
+    """The identity of one published consent text (kind, product and version are unique
+    together). A text worded for the kind's first product (BOTOX Cosmetic, BOTOX) or for none
+    keeps the address it had before consent became product-specific."""
+    from bonta.consent.guard import DEFAULT_PRODUCT
+
+    if product and product != DEFAULT_PRODUCT.get(kind, ""):
+        return f"{base()}/consent-document/{kind}/{product}/{version}"
     return f"{base()}/consent-document/{kind}/{version}"
 
 
@@ -29,7 +35,7 @@ def to_fhir(consent: Consent) -> dict[str, Any]:
             "category": [concept("consent-kind", document.kind)],
             "patient": ref("Patient", consent.patient_id),
             "dateTime": instant(consent.signed_at),
-            "policy": [{"uri": document_uri(document.kind, document.version)}],
+            "policy": [{"uri": document_uri(document.kind, document.version, document.product)}],
             "sourceAttachment": {"title": f"{document.title} (version {document.version})"},
         }
     )

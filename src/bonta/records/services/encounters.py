@@ -72,27 +72,41 @@ def history_changed(patient_id: UUID) -> None:
         callback(patient_id)
 
 
-# Preconditions of sign-off kept by other apps: the consent on file for the encounter's pathway
-# (`bonta.consent.guard.require_current_consent`, registered by ConsentConfig.ready). Each takes
-# (patient id, pathway) and raises InvalidInput naming its field. Sign-off fails closed: with
-# none registered it refuses (and system check bonta.records.E001 reports it).
-SIGN_OFF_GUARDS: list[Callable[[UUID, str], None]] = []
+# Preconditions of sign-off kept by other apps: the consent on file for the encounter's pathway,
+# covering the products its plan uses (`bonta.consent.guard.require_current_consent`, registered
+# by ConsentConfig.ready). Each takes (patient id, pathway, the plan's product codes) and raises
+# InvalidInput naming its field. Sign-off fails closed: with none registered it refuses (and
+# system check bonta.records.E001 reports it).
+SIGN_OFF_GUARDS: list[Callable[[UUID, str, frozenset[str]], None]] = []
 
 
-def require_sign_off_preconditions(patient_id: UUID, pathway: str) -> None:
+def plan_products(encounter: Encounter) -> frozenset[str]:
+    """The products an encounter's plan uses: its product and each planned vial's (one query)."""
+    vials = PlannedInjection.objects.filter(encounter_id=encounter.pk).values_list(
+        "vial__product", flat=True
+    )
+    return frozenset({encounter.product, *(p for p in vials if p)} - {""})
+
+
+def require_sign_off_preconditions(
+    patient_id: UUID, pathway: str, products: frozenset[str] = frozenset()
+) -> None:
     """Raise the first refusal of a registered sign-off guard (InvalidInput naming its field)."""
     if not SIGN_OFF_GUARDS:
         raise InvalidInput(
             "consent", "sign-off is unavailable: no consent rule is installed (bonta.consent)"
         )
     for guard in SIGN_OFF_GUARDS:
-        guard(patient_id, pathway)
+        guard(patient_id, pathway, products)
 
 
-def sign_off_refusal(patient_id: UUID, pathway: str) -> str:
-    """Why sign-off would be refused by a precondition ("" when none refuses), for the UI."""
+def sign_off_refusal(encounter: Encounter) -> str:
+    """Why sign-off of this encounter would be refused by a precondition ("" when none refuses),
+    for the UI."""
     try:
-        require_sign_off_preconditions(patient_id, pathway)
+        require_sign_off_preconditions(
+            encounter.patient_id, encounter.pathway, plan_products(encounter)
+        )
     except InvalidInput as refused:
         return refused.reason
     return ""
@@ -594,10 +608,10 @@ def _lock_for_sign_off(encounter: Encounter) -> Encounter:
             f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "
             "nothing was changed."
         )
-    # Consent for this pathway, on the current document version (bonta.consent.guard,
-    # registered in SIGN_OFF_GUARDS): one query; refused with field "consent" before
-    # anything is written.
-    require_sign_off_preconditions(locked.patient_id, locked.pathway)
+    # Consent for this pathway covering each product the plan uses, on the current document
+    # version (bonta.consent.guard, registered in SIGN_OFF_GUARDS): two queries (the plan's
+    # products, the consents); refused with field "consent" before anything is written.
+    require_sign_off_preconditions(locked.patient_id, locked.pathway, plan_products(locked))
     return locked
 
 

@@ -33,20 +33,29 @@ class Command(BaseCommand):
         publish.add_argument("--title", required=True)
         publish.add_argument("--file", required=True, type=Path, help="the text (UTF-8)")
         publish.add_argument("--by", required=True, help="the manager's username")
+        publish.add_argument(
+            "--product",
+            default=None,
+            help="the product the text is worded for (default: botox_cosmetic for cosmetic, "
+            "botox for chronic_migraine)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "list":
-            for d in ConsentDocument.objects.order_by("kind", "version"):
+            for d in ConsentDocument.objects.order_by("kind", "product", "version"):
                 by = d.published_by.username if d.published_by else "bonta (shipped)"
                 self.stdout.write(
-                    f"{d.kind:17} v{d.version:<3} {d.published_at:%Y-%m-%d} {by:16} "
-                    f"{d.sha256[:16]}  {d.title}"
+                    f"{d.kind:17} {d.product or '-':15} v{d.version:<3} "
+                    f"{d.published_at:%Y-%m-%d} {by:16} {d.sha256[:16]}  {d.title}"
                 )
         elif action == "install":
             created = services.install_shipped_documents()
             self.stdout.write(
-                ", ".join(f"{d.kind} v{d.version}" for d in created) + " installed"
+                ", ".join(
+                    f"{d.kind}{' ' + d.product if d.product else ''} v{d.version}" for d in created
+                )
+                + " installed"
                 if created
                 else "every kind already has a published version; nothing installed"
             )
@@ -63,11 +72,16 @@ class Command(BaseCommand):
             raise CommandError(f"file: cannot read it ({error})") from None
         try:
             document = services.publish_document(
-                kind=options["kind"], title=options["title"], body=body, by=user
+                kind=options["kind"],
+                title=options["title"],
+                body=body,
+                by=user,
+                product=options["product"],
             )
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(
-            f"published {document.kind} v{document.version} (sha256 {document.sha256}); "
-            "patients must sign it before their next sign-off"
+            f"published {document.kind}{' for ' + document.product if document.product else ''} "
+            f"v{document.version} (sha256 {document.sha256}); patients must sign it before "
+            "their next sign-off with that product"
         )

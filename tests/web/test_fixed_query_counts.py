@@ -234,3 +234,15 @@ def test_the_cosmetic_panels_touch_ups_are_what_propose_next_visits_gives(
         }
         for pk, proposals in expected.items()
     ]
+
+
+def test_the_cosmetic_panel_reads_inside_the_charts_transaction_without_a_savepoint(
+    as_grey: Client, long: Patient
+) -> None:
+    as_grey.get("/patients/")
+    with CaptureQueriesContext(connection) as captured:
+        as_grey.get(f"/patients/{long.pk}/")
+    sql = [q["sql"] for q in captured]
+    first = next(i for i, s in enumerate(sql) if '"cosmetic_cosmeticassessment"' in s)
+    assert not sql[first - 1].startswith("SAVEPOINT")
+    assert sql.count("COMMIT") <= 1

@@ -585,7 +585,9 @@ def cosmetic_overview(patient: Patient, *, by: User) -> Overview:
     assessments, their prior treatments, the signed sessions with their muscles, the wear-off
     dates), audited as that summary."""
     require_role(by, CLINICAL_READ, "view cosmetic assessments")
-    with transaction.atomic():
+    # No savepoint of its own inside a page's transaction (the chart's): it only reads, and
+    # any error here ends the page.
+    with transaction.atomic(savepoint=False):
         rows = _assessments(patient)
         sessions = _signed_sessions(patient, "at")
         treated = {a for s in sessions for a in s.areas}

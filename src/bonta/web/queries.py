@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -27,7 +27,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from bonta.accounts.models import User
@@ -227,22 +226,32 @@ def _encounters(patient: Patient) -> tuple[list[TimelineEntry], list[PastTreatme
                 signed.append(signed_treatment(at, pathway, given_product, given, muscles))
         else:
             units[pk] = planned
+    labels = {s.value: str(s.label) for s in EncounterStatus}
+    zone = timezone.get_current_timezone()
     return [
         TimelineEntry(
             pk=pk,
             pathway=pathway,
             status=status,
-            status_label=EncounterStatus(status).label,
+            status_label=labels[status],
             # As the date filter would: the active time zone's calendar date.
-            date=f"{timezone.localtime(at):%Y-%m-%d}",
+            date=f"{at.astimezone(zone):%Y-%m-%d}",
             what=(
-                f"{brand(product)} · {floatformat(units[pk], '-2')} U"
+                f"{brand(product)} · {units_text(units[pk])} U"
                 if status == EncounterStatus.SIGNED
-                else f"{brand(product)} · planned {floatformat(units[pk], '-2')} U"
+                else f"{brand(product)} · planned {units_text(units[pk])} U"
             ),
         )
         for pk, (at, pathway, product, status) in encounters.items()
     ], signed
+
+
+def units_text(amount: Decimal) -> str:
+    """Units as `floatformat:"-2"` shows them (155 → "155", 2.5 → "2.50"), without its
+    localisation machinery (a long history formats dozens)."""
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
 
 
 # A display bound, not a rule: vials reconstituted more than a week ago are past any label

@@ -95,3 +95,43 @@ def timeline(entries: Any) -> SafeString:
             "\n      </a>\n    </li>\n  "
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def plan_rows(rows: Any, row_vials: Any) -> SafeString:
+    """The workspace's planned-point rows ((`plan_form.Row`, volume) pairs, each with a choice
+    of `row_vials`), written here rather than in a template loop: a PREEMPT plan has 31 and the
+    live check redraws them on every change. The markup is the old loop's, character for
+    character (tests/web/test_chart_formatting.py keeps that loop as the reference)."""
+    vials = [(str(v.pk), escape(v.pk), escape(v.lot)) for v in row_vials]
+    parts = []
+    for n, (row, volume) in enumerate(rows):
+        label = escape(row.label)
+        options = "".join(
+            f'<option value="{pk}"{" selected" if key == row.vial else ""}>lot {lot}</option>'
+            for key, pk, lot in vials
+        )
+        if row.error:
+            tr = '<tr class="has-error">'
+            invalid = f' aria-invalid="true" aria-describedby="units-{n}-error"'
+            message = f'<p class="error" id="units-{n}-error" role="alert">{escape(row.error)}</p>'
+        else:
+            tr, invalid, message = "<tr>", "", ""
+        plan_vial = "" if row.vial else " selected"
+        parts.append(
+            f"\n      {tr}"
+            f'\n        <td><input type="hidden" name="point" value="{escape(row.point)}">'
+            f'<label for="units-{n}">{label}</label></td>'
+            f'\n        <td><input id="units-{n}" name="units" value="{escape(row.units)}" '
+            f'inputmode="decimal" size="5" class="units"{invalid}> U'
+            f"\n          {message}</td>"
+            f'\n        <td><select name="row_vial" class="row-vial" aria-label="Vial for {label}">'
+            f'\n          <option value=""{plan_vial}>plan\'s vial</option>'
+            f"\n          {options}"
+            "\n        </select></td>"
+            f'\n        <td class="num">{escape(volume) if volume else "—"}</td>'
+            f'\n        <td><button type="submit" name="remove" value="{n}" class="link" '
+            f'aria-label="Remove {label}">Remove</button></td>'
+            "\n      </tr>\n      "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

@@ -65,7 +65,7 @@ from bonta.records.services._common import (
     require_role,
 )
 from bonta.records.services.encounters import history_changed
-from bonta.records.snapshots import CodeList, local_date, patient_history
+from bonta.records.snapshots import local_date, patient_history, signed_sessions
 
 GOALS_MAX = 500
 NOTE_MAX = 300
@@ -607,24 +607,18 @@ def cosmetic_overview(patient: Patient, *, by: User) -> Overview:
 
 
 def _signed_sessions(patient: Patient, order: str) -> list[Session]:
-    """The patient's signed cosmetic sessions and their treated areas: one grouped query (the
-    muscles joined in SQL), one row per session whatever its number of points."""
+    """The patient's signed cosmetic sessions and their treated areas, oldest first (`order`
+    "at") or newest first ("-at"): one grouped query (`snapshots.signed_sessions`), none on a
+    page that has read them already (the chart)."""
     from bonta.domain.anatomy import areas_of
 
-    rows = (
-        Encounter.objects.filter(
-            patient_id=patient.pk, pathway=Pathway.COSMETIC, status=EncounterStatus.SIGNED
-        )
-        .values_list("id", "at", "product")
-        .annotate(muscles=CodeList("administrations__muscle"))
-        .order_by(order, "id")
-    )
-    return [
-        Session(pk, at, product, areas_of(Pathway.COSMETIC, set(muscles.split(CodeList.separator))))
-        if muscles
-        else Session(pk, at, product, [])
-        for pk, at, product, muscles in rows
+    found = [
+        Session(v.encounter_id, v.at, v.product, areas_of(Pathway.COSMETIC, v.muscles))
+        for v in signed_sessions(patient.pk, Pathway.COSMETIC)
     ]
+    if order == "-at":
+        found.sort(key=lambda s: s.at, reverse=True)  # stable: same-time sessions by id
+    return found
 
 
 def _assessments(patient: Patient, wanted: Iterable[str] | None = None) -> list[CosmeticAssessment]:

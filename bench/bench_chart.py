@@ -20,6 +20,10 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 from bench.common import ensure_demo_database, glabellar_draft, measure, preempt_draft, report
 
@@ -34,7 +38,7 @@ def setup_django() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
 
-def signed_in(user: object) -> object:
+def signed_in(user: Any) -> Client:
     """A test client signed in as `user` whose session has passed MFA, as the sign-in leaves it
     (clinicians must use MFA: without the mark every page redirects to the code step)."""
     from django.test import Client
@@ -42,7 +46,7 @@ def signed_in(user: object) -> object:
     from bonta.accounts import mfa
 
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     session = client.session
     session[mfa.VERIFIED_SESSION_KEY] = True
     session.save()

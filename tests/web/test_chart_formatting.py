@@ -90,3 +90,16 @@ def test_the_plan_rows_tag_writes_what_the_template_loop_wrote() -> None:
     )
     assert str(plan_rows(rows, [])) == OLD_ROWS.render(Context({"rows": rows, "row_vials": []}))
     assert plan_rows([], vials) == ""
+
+
+def test_the_map_labels_are_what_the_template_loop_wrote() -> None:
+    from bonta.domain.pathways import Pathway
+    from bonta.web.injection_map import panels
+
+    old = Template(
+        '{% for l in panel.labels %}<text x="{{ l.x }}" y="{{ l.y }}" '
+        'text-anchor="{{ l.anchor }}">{{ l.text }}</text>{% endfor %}'
+    )
+    for panel in panels({}, Pathway.CHRONIC_MIGRAINE):
+        assert panel.labels_svg == old.render(Context({"panel": panel})), panel.key
+        assert "&#x27;" in panel.labels_svg or panel.key.startswith("side")  # "Patient's right"

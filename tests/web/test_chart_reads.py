@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bonta.domain.pathways import Pathway
 from bonta.records import services
 from bonta.records.models import ExternalAdministration
 from bonta.records.snapshots import (
@@ -19,6 +20,8 @@ from bonta.records.snapshots import (
     patient_history,
     reading_once,
     remember_history,
+    remember_sessions,
+    signed_sessions,
 )
 from bonta.web import queries
 from records.clinic import SESSION_AT, glabellar_session, make_vial, preempt_session
@@ -85,3 +88,30 @@ def test_a_page_memo_ends_with_the_page_and_never_feeds_the_safety_check(alice, 
         assert patient_history(alice.pk) == ()
         assert build_snapshot(draft.pk).history  # the check reads afresh
     assert patient_history(alice.pk)  # and outside the page nothing is remembered
+
+
+def test_the_charts_signed_sessions_are_what_signed_sessions_reads(alice, dr_grey):
+    """The chart's grouped read gives the panels the same signed encounters, with the same
+    muscles, as `signed_sessions` reads on its own (drafts left out), for both pathways."""
+    treated(alice, dr_grey)
+    chart = queries.patient_chart(alice.pk, by=dr_grey)
+    read = {way: signed_sessions(alice.pk, way) for way in Pathway}
+    assert len(read[Pathway.CHRONIC_MIGRAINE]) == 2
+    assert len(read[Pathway.COSMETIC]) == 1
+    with reading_once():
+        remember_sessions(alice.pk, chart.sessions)
+        with CaptureQueriesContext(connection) as captured:
+            remembered = {way: signed_sessions(alice.pk, way) for way in Pathway}
+    assert remembered == read
+    assert len(captured) == 0
+    assert signed_sessions(alice.pk, Pathway.COSMETIC) == read[Pathway.COSMETIC]  # memo ended
+
+
+def test_the_cosmetic_panel_reuses_the_charts_read_of_the_encounters(as_grey, alice, dr_grey):
+    treated(alice, dr_grey)
+    as_grey.get("/patients/")  # the once-a-minute session touch happens here, not below
+    with CaptureQueriesContext(connection) as captured:
+        html = as_grey.get(f"/patients/{alice.pk}/").content.decode()
+    assert [q["sql"] for q in captured].count("COMMIT") <= 1
+    assert len([q for q in captured if 'FROM "records_encounter"' in q["sql"]]) == 1
+    assert "Next touch-up" in html  # the cosmetic panel did list the session

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -65,7 +65,7 @@ from bonta.records.services._common import (
     require_role,
 )
 from bonta.records.services.encounters import history_changed
-from bonta.records.snapshots import local_date, patient_history
+from bonta.records.snapshots import local_date, patient_history, signed_sessions
 
 GOALS_MAX = 500
 NOTE_MAX = 300
@@ -557,17 +557,44 @@ def responder_status(patient: Patient, area: str, *, by: User) -> AreaStatus:
 
 def cosmetic_summary(patient: Patient, *, by: User) -> list[AreaStatus]:
     """Every area with an assessment or a treated session, for the chart's cosmetic panel."""
+    return cosmetic_overview(patient, by=by).statuses
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed cosmetic session: when, which product, and the cosmetic areas it treated."""
+
+    encounter_id: UUID
+    at: datetime
+    product: str
+    areas: list[str]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The cosmetic panel's reads: each area's status, and the signed sessions (oldest first)
+    with the wear-off dates they were read with, for the panel's next touch-up."""
+
+    statuses: list[AreaStatus]
+    sessions: list[Session]
+    wore_off: dict[tuple[UUID, str], date]
+
+
+def cosmetic_overview(patient: Patient, *, by: User) -> Overview:
+    """`cosmetic_summary` with the sessions it read: four queries whatever the history (the
+    assessments, their prior treatments, the signed sessions with their muscles, the wear-off
+    dates), audited as that summary."""
     require_role(by, CLINICAL_READ, "view cosmetic assessments")
-    with transaction.atomic():
-        assessed = set(
-            CosmeticAssessment.objects.filter(patient_id=patient.pk).values_list("area", flat=True)
-        )
-        sessions = Encounter.objects.filter(
-            patient_id=patient.pk, pathway=Pathway.COSMETIC, status=EncounterStatus.SIGNED
-        ).values_list("id", flat=True)
-        treated = {a for found in _areas_by_session(list(sessions)).values() for a in found}
+    # No savepoint of its own inside a page's transaction (the chart's): it only reads, and
+    # any error here ends the page.
+    with transaction.atomic(savepoint=False):
+        rows = _assessments(patient)
+        sessions = _signed_sessions(patient, "at")
+        treated = {a for s in sessions for a in s.areas}
         order = {code: i for i, code in enumerate(cosmetic_areas())}
-        statuses = _statuses(patient, sorted(assessed | treated, key=order.__getitem__))
+        wanted = sorted({r.area for r in rows} | treated, key=order.__getitem__)
+        wore_off = wore_off_dates([patient.pk])
+        statuses = [_area_status(area, rows, sessions, wore_off) for area in wanted]
         record(
             "cosmetic.assessment.read",
             actor=by,
@@ -576,50 +603,70 @@ def cosmetic_summary(patient: Patient, *, by: User) -> list[AreaStatus]:
             patient_id=patient.pk,
             detail={"count": len(statuses)},
         )
-    return statuses
+    return Overview(statuses, sessions, wore_off)
 
 
-def _signed_sessions(patient: Patient, order: str) -> tuple[list[Any], dict[UUID, list[str]]]:
-    """The patient's signed cosmetic sessions as (id, at, product), and their treated areas."""
-    sessions = list(
-        Encounter.objects.filter(
-            patient_id=patient.pk, pathway=Pathway.COSMETIC, status=EncounterStatus.SIGNED
-        )
-        .order_by(order)
-        .values_list("id", "at", "product")
-    )
-    return sessions, _areas_by_session([pk for pk, _, _ in sessions])
+def _signed_sessions(patient: Patient, order: str) -> list[Session]:
+    """The patient's signed cosmetic sessions and their treated areas, oldest first (`order`
+    "at") or newest first ("-at"): one grouped query (`snapshots.signed_sessions`), none on a
+    page that has read them already (the chart)."""
+    from bonta.domain.anatomy import areas_of
+
+    found = [
+        Session(v.encounter_id, v.at, v.product, areas_of(Pathway.COSMETIC, v.muscles))
+        for v in signed_sessions(patient.pk, Pathway.COSMETIC)
+    ]
+    if order == "-at":
+        found.sort(key=lambda s: s.at, reverse=True)  # stable: same-time sessions by id
+    return found
+
+
+def _assessments(patient: Patient, wanted: Iterable[str] | None = None) -> list[CosmeticAssessment]:
+    """The patient's assessments (of the `wanted` areas, or all), oldest first, each with its
+    prior treatments: two queries, the second run even when there is no assessment."""
+    rows = CosmeticAssessment.objects.filter(patient_id=patient.pk)
+    priors = PriorTreatment.objects.filter(assessment__patient_id=patient.pk)
+    if wanted is not None:
+        rows = rows.filter(area__in=list(wanted))
+        priors = priors.filter(assessment__area__in=list(wanted))
+    found = list(rows.order_by("assessed_on", "recorded_at"))
+    by_assessment: dict[UUID, list[PriorTreatment]] = defaultdict(list)
+    for prior in priors.order_by("approx_on", "id"):
+        by_assessment[prior.assessment_id].append(prior)
+    for row in found:
+        row.priors = by_assessment.get(row.pk, [])  # type: ignore[attr-defined]
+    return found
 
 
 def _statuses(patient: Patient, wanted: list[str]) -> list[AreaStatus]:
-    rows = list(
-        CosmeticAssessment.objects.filter(patient_id=patient.pk, area__in=wanted)
-        .prefetch_related("prior_treatments")
-        .order_by("assessed_on", "recorded_at")
-    )
-    sessions, treated = _signed_sessions(patient, "at")
+    rows = _assessments(patient, wanted)
+    sessions = _signed_sessions(patient, "at")
     wore_off = wore_off_dates([patient.pk])
-    return [_area_status(area, rows, sessions, treated, wore_off) for area in wanted]
+    return [_area_status(area, rows, sessions, wore_off) for area in wanted]
 
 
 def _area_status(
     area: str,
     rows: list[CosmeticAssessment],
-    sessions: list[tuple[UUID, Any, str]],
-    treated: dict[UUID, list[str]],
+    sessions: list[Session],
     wore_off: dict[tuple[UUID, str], date],
 ) -> AreaStatus:
     mine = [r for r in rows if r.area == area]
-    session_on = {pk: local_date(at) for pk, at, _ in sessions}
+    session_on = {s.encounter_id: local_date(s.at) for s in sessions}
     rated = [(r, _rating(r, _baseline_of(r, mine, session_on))) for r in mine]
     own = [(r, rating) for r, rating in rated if r.rater == Rater.INVESTIGATOR]
     baselines = [(r, rating) for r, rating in own if r.kind == AssessmentKind.BASELINE]
     later = [rating for r, rating in own if r.kind != AssessmentKind.BASELINE]
     baseline_row, baseline = baselines[-1] if baselines else (None, None)
     durations = [
-        Duration(pk, local_date(at), product, wore_off.get((pk, area)))
-        for pk, at, product in sessions
-        if area in treated.get(pk, [])
+        Duration(
+            s.encounter_id,
+            session_on[s.encounter_id],
+            s.product,
+            wore_off.get((s.encounter_id, area)),
+        )
+        for s in sessions
+        if area in s.areas
     ]
     return AreaStatus(
         area=area,
@@ -630,7 +677,7 @@ def _area_status(
         responder_note=outcomes.responder_note(area),
         durations=durations,
         goals=baseline_row.goals if baseline_row else "",
-        prior_treatments=list(baseline_row.prior_treatments.all()) if baseline_row else [],
+        prior_treatments=list(baseline_row.priors) if baseline_row else [],  # type: ignore[attr-defined]
     )
 
 
@@ -700,9 +747,8 @@ class SessionArea:
 def treated_session_areas(patient: Patient) -> list[SessionArea]:
     """Every area of every signed cosmetic session of this patient, newest session first.
     Not audited: the page that lists them audits its read."""
-    sessions, treated = _signed_sessions(patient, "-at")
     return [
-        SessionArea(pk, local_date(at), product, area)
-        for pk, at, product in sessions
-        for area in treated.get(pk, [])
+        SessionArea(s.encounter_id, local_date(s.at), s.product, area)
+        for s in _signed_sessions(patient, "-at")
+        for area in s.areas
     ]

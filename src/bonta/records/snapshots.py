@@ -127,23 +127,29 @@ def _injection(row: PlannedInjection) -> Injection:
 _page_reads: ContextVar[dict[tuple[UUID, UUID | None], tuple[PastTreatment, ...]] | None] = (
     ContextVar("bonta_page_history_reads", default=None)
 )
+# Signed sessions already read by the page being built, per patient (see `signed_sessions`).
+_page_sessions: ContextVar[dict[UUID, tuple[SignedVisit, ...]] | None] = ContextVar(
+    "bonta_page_session_reads", default=None
+)
 
 
 @contextmanager
 def reading_once() -> Iterator[None]:
     """Within a read-only page (its one transaction), a patient's history is read once.
 
-    The chart shows the history and its panels ask for it again (next-visit proposals); inside
-    this block `patient_history` returns what was already read in the same transaction. The
-    memo ends with the block: nothing is kept between requests, and `build_snapshot` (the
-    safety check, sign-off) always reads afresh. Only pages that write nothing but their audit
-    events use it.
+    The chart shows the history and its panels ask for it again (next-visit proposals, the
+    cosmetic panel's sessions); inside this block `patient_history` and `signed_sessions`
+    return what was already read in the same transaction. The memo ends with the block:
+    nothing is kept between requests, and `build_snapshot` (the safety check, sign-off) always
+    reads afresh. Only pages that write nothing but their audit events use it.
     """
     token = _page_reads.set({})
+    sessions = _page_sessions.set({})
     try:
         yield
     finally:
         _page_reads.reset(token)
+        _page_sessions.reset(sessions)
 
 
 def remember_history(patient_id: UUID, history: tuple[PastTreatment, ...]) -> None:
@@ -151,6 +157,49 @@ def remember_history(patient_id: UUID, history: tuple[PastTreatment, ...]) -> No
     reads = _page_reads.get()
     if reads is not None:
         reads[(patient_id, None)] = history
+
+
+@dataclass(frozen=True, slots=True)
+class SignedVisit:
+    """A signed encounter as the panels list it: when, which pathway and product (the
+    encounter's), and the muscles its administrations treated."""
+
+    encounter_id: UUID
+    at: datetime
+    pathway: str
+    product: str
+    muscles: frozenset[str]
+
+
+def remember_sessions(patient_id: UUID, visits: Iterable[SignedVisit]) -> None:
+    """Offer every signed encounter of a patient, just read (the chart's timeline has them),
+    to `signed_sessions` inside `reading_once`."""
+    reads = _page_sessions.get()
+    if reads is not None:
+        reads[patient_id] = tuple(sorted(visits, key=lambda v: (v.at, v.encounter_id)))
+
+
+def signed_sessions(patient_id: UUID, pathway: Pathway) -> list[SignedVisit]:
+    """The patient's signed encounters on `pathway`, oldest first (then by id), each with its
+    muscles: one grouped query, or none inside `reading_once` once the page has read them."""
+    reads = _page_sessions.get()
+    if reads is not None and patient_id in reads:
+        return [v for v in reads[patient_id] if v.pathway == pathway.value]
+    rows = (
+        Encounter.objects.filter(
+            patient_id=patient_id, pathway=pathway.value, status=EncounterStatus.SIGNED
+        )
+        .values_list("id", "at", "pathway", "product")
+        .annotate(muscles=CodeList("administrations__muscle"))
+        .order_by("at", "id")
+    )
+    return [
+        SignedVisit(pk, at, way, product, _codes(muscles)) for pk, at, way, product, muscles in rows
+    ]
+
+
+def _codes(joined: str | None) -> frozenset[str]:
+    return frozenset(joined.split(CodeList.separator)) if joined else frozenset()
 
 
 def patient_history(

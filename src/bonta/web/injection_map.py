@@ -18,7 +18,8 @@ from decimal import Decimal
 from functools import cache, lru_cache
 
 from django.template.loader import get_template
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from bonta.domain.anatomy import Point, area_of, muscles, points
 from bonta.domain.pathways import Pathway, Side
@@ -173,6 +174,11 @@ class Panel:
         return _markup(POINT_SVG, self.points)
 
     @property
+    def labels_svg(self) -> SafeString:
+        """The view's label texts as SVG (the same for every plan: made once per view)."""
+        return _labels_svg(self.view.key)
+
+    @property
     def key(self) -> str:
         return self.view.key
 
@@ -320,6 +326,17 @@ def _labels(key: str) -> tuple[MuscleLabel, ...]:
         labels += [MuscleLabel(x0 + 3, bottom, left, "start")]
         labels += [MuscleLabel(x0 + width - 3, bottom, right, "end")]
     return tuple(labels)
+
+
+@cache
+def _labels_svg(key: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - every text is escaped
+        "".join(
+            f'<text x="{label.x}" y="{label.y}" text-anchor="{escape(label.anchor)}">'
+            f"{escape(label.text)}</text>"
+            for label in _labels(key)
+        )
+    )
 
 
 def _short(name: str) -> str:

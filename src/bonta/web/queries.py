@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -27,7 +27,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from bonta.accounts.models import User
@@ -48,7 +47,7 @@ from bonta.records.models import (
 from bonta.records.models.base import UNITS_TOTAL_FIELD, units_total
 from bonta.records.services import vials_with_usage
 from bonta.records.services._common import ANY_STAFF, CLINICAL_READ, require_role
-from bonta.records.snapshots import CodeList, signed_treatment, with_external
+from bonta.records.snapshots import CodeList, SignedVisit, signed_treatment, with_external
 from bonta.web.templatetags.bonta import brand
 
 PAGE_SIZE = 25
@@ -153,6 +152,7 @@ class Chart:
     history: tuple[PastTreatment, ...]
     open_events: list[AdverseEvent]
     migraine_course: bool = False  # the patient has a chronic-migraine course (diary link)
+    sessions: tuple[SignedVisit, ...] = ()  # every signed encounter, with its muscles
 
 
 def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
@@ -166,10 +166,11 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
     # No savepoint of its own inside the chart page's transaction: any error here ends the page.
     with transaction.atomic(savepoint=False):
         patient = _chart_patient(patient_id)
-        timeline, signed = _encounters(patient)
+        timeline, signed, sessions = _encounters(patient)
         chart = Chart(
             patient=patient,
             encounters=timeline,
+            sessions=sessions,
             history=with_external(signed, patient.pk),
             open_events=list(
                 patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
@@ -197,9 +198,12 @@ def _chart_patient(patient_id: UUID | str) -> Patient:
         raise NotFound("No such patient.") from None
 
 
-def _encounters(patient: Patient) -> tuple[list[TimelineEntry], list[PastTreatment]]:
-    """The timeline (units given for a signed encounter, planned for a draft) and the signed
-    history (one `PastTreatment` per signed encounter and product), from one grouped query.
+def _encounters(
+    patient: Patient,
+) -> tuple[list[TimelineEntry], list[PastTreatment], tuple[SignedVisit, ...]]:
+    """The timeline (units given for a signed encounter, planned for a draft), the signed
+    history (one `PastTreatment` per signed encounter and product) and the signed encounters
+    with their muscles (for the panels, `snapshots.signed_sessions`), from one grouped query.
 
     Values, not model instances. The planned total is a subquery that only drafts evaluate.
     """
@@ -219,30 +223,51 @@ def _encounters(patient: Patient) -> tuple[list[TimelineEntry], list[PastTreatme
     units: dict[UUID, Decimal] = {}
     encounters: dict[UUID, tuple[datetime, str, str, str]] = {}
     signed: list[PastTreatment] = []
+    treated: dict[UUID, set[str]] = {}
     for pk, at, pathway, product, status, given_product, given, muscles, planned in rows:
         encounters.setdefault(pk, (at, pathway, product, status))
         if status == EncounterStatus.SIGNED:
             units[pk] = units.get(pk, Decimal(0)) + (given or 0)
+            treated.setdefault(pk, set())
             if given_product is not None:
                 signed.append(signed_treatment(at, pathway, given_product, given, muscles))
+                treated[pk].update(muscles.split(CodeList.separator))
         else:
             units[pk] = planned
-    return [
-        TimelineEntry(
-            pk=pk,
-            pathway=pathway,
-            status=status,
-            status_label=EncounterStatus(status).label,
-            # As the date filter would: the active time zone's calendar date.
-            date=f"{timezone.localtime(at):%Y-%m-%d}",
-            what=(
-                f"{brand(product)} · {floatformat(units[pk], '-2')} U"
-                if status == EncounterStatus.SIGNED
-                else f"{brand(product)} · planned {floatformat(units[pk], '-2')} U"
-            ),
-        )
-        for pk, (at, pathway, product, status) in encounters.items()
-    ], signed
+    labels = {s.value: str(s.label) for s in EncounterStatus}
+    zone = timezone.get_current_timezone()
+    return (
+        [
+            TimelineEntry(
+                pk=pk,
+                pathway=pathway,
+                status=status,
+                status_label=labels[status],
+                # As the date filter would: the active time zone's calendar date.
+                date=f"{at.astimezone(zone):%Y-%m-%d}",
+                what=(
+                    f"{brand(product)} · {units_text(units[pk])} U"
+                    if status == EncounterStatus.SIGNED
+                    else f"{brand(product)} · planned {units_text(units[pk])} U"
+                ),
+            )
+            for pk, (at, pathway, product, status) in encounters.items()
+        ],
+        signed,
+        tuple(
+            SignedVisit(pk, at, pathway, product, frozenset(treated[pk]))
+            for pk, (at, pathway, product, _) in encounters.items()
+            if pk in treated
+        ),
+    )
+
+
+def units_text(amount: Decimal) -> str:
+    """Units as `floatformat:"-2"` shows them (155 → "155", 2.5 → "2.50"), without its
+    localisation machinery (a long history formats dozens)."""
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
 
 
 # A display bound, not a rule: vials reconstituted more than a week ago are past any label

@@ -148,8 +148,17 @@ class Administration(_PartOfEncounter):
     class Meta:
         ordering = ("position",)
         indexes = (
-            # A session's muscles without reading its rows (the recall list reads thousands).
-            models.Index(fields=["encounter", "muscle"], name="records_admin_enc_muscle"),
+            # A session's muscles without reading its rows (the recall list reads thousands),
+            # and, on PostgreSQL, its product and units too (INCLUDE; SQLite has no covering
+            # indexes and builds it on (encounter, muscle)): a patient's history, grouped per
+            # session, is read from the index alone. Without that the planner costs a heap
+            # visit per administration and prefers a parallel scan of every encounter (60-80 ms
+            # at 100k patients; 2 ms with it).
+            models.Index(
+                fields=["encounter", "muscle"],
+                include=["product", "units"],
+                name="records_admin_by_encounter",
+            ),
         )
 
     def __str__(self) -> str:

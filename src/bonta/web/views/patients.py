@@ -14,7 +14,7 @@ from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import load as load_reference
 from bonta.records import services
 from bonta.records.models import Patient
-from bonta.records.snapshots import reading_once, remember_history
+from bonta.records.snapshots import reading_once, remember_history, remember_sessions
 from bonta.ui.access import CLINICAL_READ, CLINICAL_WRITE, staff
 from bonta.ui.forms import add_service_error
 from bonta.web import queries
@@ -81,7 +81,8 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     # One transaction for the page: the chart's read and the panels' audited reads (each a
     # savepoint inside it) commit together, so the page costs one durable commit, not one per
     # panel; and the panels reuse the history the chart has read (`reading_once`, this
-    # request only: nothing is kept between requests). The audit log gets one event for the
+    # request only: nothing is kept between requests), and the signed encounters with their
+    # muscles (the cosmetic panel's sessions). The audit log gets one event for the
     # page, `patient.chart`, listing what the panels showed (`one_read_event`): one chain
     # append per chart view, not one per panel.
     with (
@@ -91,6 +92,7 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     ):
         chart = queries.patient_chart(patient_id, by=request.user)
         remember_history(chart.patient.pk, chart.history)
+        remember_sessions(chart.patient.pk, chart.sessions)
         today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
         context = {
             "chart": chart,

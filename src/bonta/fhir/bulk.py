@@ -408,11 +408,10 @@ def _export_type(
     entry = ExportFile.objects.create(job=job, resource_type=kind.name, name=name)
     count = 0
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    encode = ENCODER.encode
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out, memoized():
         for source in kind.sources:
-            for resource in _resources(job, kind, source, at):
-                out.write(encode(resource))
+            for line in _lines(job, kind, source, at):
+                out.write(line)
                 out.write("\n")
                 count += 1
                 if count % CHUNK == 0:
@@ -426,13 +425,12 @@ def _export_type(
     return count
 
 
-def _resources(
-    job: ExportJob, kind: ResourceType, source: Source, at: datetime
-) -> Iterator[dict[str, Any]]:
+def _lines(job: ExportJob, kind: ResourceType, source: Source, at: datetime) -> Iterator[str]:
     rows = _rows(job, kind, source, at)
     if source.export is not None:
         return source.export(rows, CHUNK)
-    return (source.to_fhir(row) for row in rows.iterator(chunk_size=CHUNK))
+    encode = ENCODER.encode
+    return (encode(source.to_fhir(row)) for row in rows.iterator(chunk_size=CHUNK))
 
 
 def _rows(job: ExportJob, kind: ResourceType, source: Source, at: datetime) -> QuerySet[Any]:

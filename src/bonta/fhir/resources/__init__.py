@@ -4,8 +4,9 @@ One mapping module per type (`to_fhir`: a row, its related rows selected, to a d
 registry says which rows a type reads, how to search them and who may read them.
 
 A source may also name an `export`: the bulk export's way to turn a whole filtered queryset
-into resources, reading plain values in keyset-paged chunks and building each resource with
-the same mapping as `to_fhir` (tests/fhir_r4/test_bulk_fast.py holds them equal). Without
+into NDJSON lines, reading plain values in keyset-paged chunks and building each resource with
+the same mapping as `to_fhir` (tests/fhir_r4/test_bulk_fast.py holds each line equal to the
+read endpoint's JSON). Without
 one, the export reads model instances and calls `to_fhir`.
 """
 
@@ -57,8 +58,8 @@ class Source:
     last_updated: Any = None  # the expression meta.lastUpdated and _lastUpdated read
     order: str = "pk"  # a stable order for paging (then pk)
     id_prefix: str = ""
-    # (filtered rows, chunk size) -> resources: the bulk export's fast path (module docstring)
-    export: Callable[[QuerySet[Any], int], Iterator[dict[str, Any]]] | None = None
+    # (filtered rows, chunk size) -> NDJSON lines: the bulk export's fast path (module docstring)
+    export: Callable[[QuerySet[Any], int], Iterator[str]] | None = None
 
 
 @dataclass(frozen=True)

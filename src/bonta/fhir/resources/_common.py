@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -10,6 +11,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from bonta.accounts.models import Role, User
+
+# One resource as one line of JSON, as json.dumps(resource, ensure_ascii=False) writes it (the C
+# encoder, built once): what the read endpoint sends, so the export's lines are the same text.
+ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 # Staff who appear as Practitioner resources: the clinical roles, and anyone who signed.
 PRACTITIONER_ROLES = frozenset({Role.CLINICIAN, Role.NURSE})

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from bonta.fhir.codes import coding, concept
-from bonta.fhir.resources._common import drop_empty, instant, meta, pages, ref
+from bonta.fhir.resources._common import ENCODE, drop_empty, instant, meta, pages, ref
 from bonta.records.models import Encounter
 
 FIELDS = ("pk", "patient_id", "pathway", "at", "signed_at", "signed_by_id")
@@ -53,8 +53,8 @@ def build(
     )
 
 
-def export(rows: QuerySet[Encounter], size: int) -> Iterator[dict[str, Any]]:
+def export(rows: QuerySet[Encounter], size: int) -> Iterator[str]:
     """The bulk export of `rows` (filtered signed encounters), read as plain values."""
     for page in pages(rows, FIELDS, size):
         for values in page:
-            yield build(*values)
+            yield ENCODE(build(*values))

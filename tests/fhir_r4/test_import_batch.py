@@ -17,7 +17,7 @@ from bonta.accounts.models import User
 from bonta.audit.models import AuditEvent
 from bonta.fhir.codes import identifier_system
 from bonta.fhir.imports import import_bundle
-from bonta.fhir.models import ExternalIdentifier
+from bonta.fhir.models import ExternalIdentifier, ImportedBundle
 from bonta.records.models import ExternalAdministration, Patient
 from bonta.records.services import encounters
 from fhir_r4.test_import import OTHER_ID, SOURCE, bundle, given, post
@@ -189,3 +189,31 @@ def test_a_held_import_keeps_the_lot_until_it_is_confirmed(alice: Patient, dr_gr
     confirm(PendingImport.objects.get(), alice, by=dr_grey)
     row = ExternalAdministration.objects.get()
     assert (row.lot, row.lot_expiry, row.source_system) == ("H77", date(2026, 1, 31), SOURCE)
+
+
+def test_a_record_already_on_the_chart_from_that_source_is_a_409_naming_the_entry(
+    alice: Patient, dr_grey: User
+) -> None:
+    from bonta.records.services.external import ExternalItem, record_external_administrations
+    from fhir_r4.test_import import patient_entry
+
+    record_external_administrations(
+        alice,
+        [
+            ExternalItem(
+                on=date(2025, 2, 20),
+                product="botox_cosmetic",
+                units="20",
+                pathway_code="cosmetic",
+                source_id=f"{SOURCE}/ma|ma-2",
+            )
+        ],
+        by=dr_grey,
+        source_system=SOURCE,
+    )
+    status, answer = post(dr_grey, bundle(patient_entry(), given(1), given(2)))
+    assert status == 409, answer
+    assert answer["issue"][0]["expression"] == ["Bundle.entry[2].resource.identifier"]
+    assert "already recorded" in answer["issue"][0]["diagnostics"]
+    assert ExternalAdministration.objects.count() == 1
+    assert not ImportedBundle.objects.exists()

@@ -569,14 +569,36 @@ def _write_many(
 ) -> None:
     if not batches:
         return
-    rows = record_external_administrations_of_patients(
-        [(patient, [a.item for a in admins]) for patient, admins in batches],
-        by=by,
-        source_system=bundle.source_system,
-    )
+    try:
+        rows = record_external_administrations_of_patients(
+            [(patient, [a.item for a in admins]) for patient, admins in batches],
+            by=by,
+            source_system=bundle.source_system,
+        )
+    except InvalidInput as error:
+        raise _entry_error(error, batches) from None
     ImportedAdministration.objects.bulk_create(
         (ImportedAdministration(external=row, bundle=bundle) for row in rows), batch_size=500
     )
+
+
+ITEM_FIELD = re.compile(r"(?:patients\[(?P<batch>\d+)\]\.)?items\[(?P<item>\d+)\]\.(?P<rest>.+)")
+
+
+def _entry_error(
+    error: InvalidInput, batches: Sequence[tuple[Patient, Sequence[SentAdministration]]]
+) -> BundleError:
+    """The service's error on `patients[b].items[i].field` as the entry it came from. Parsing
+    checked every fact, so what is left is a record already on the chart from that source
+    (recorded before, not through an import): a 409 on the entry's identifier."""
+    found = ITEM_FIELD.fullmatch(error.field)
+    if found is None:
+        return BundleError("Bundle", error.reason)
+    admin = batches[int(found["batch"] or 0)][1][int(found["item"])]
+    where = f"Bundle.entry[{admin.index}].resource"
+    if found["rest"] == "source_id":
+        return BundleError(f"{where}.identifier", error.reason, 409, "conflict")
+    return BundleError(where, f"{found['rest']}: {error.reason}")
 
 
 def _as_json(item: ExternalItem) -> dict[str, Any]:

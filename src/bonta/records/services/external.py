@@ -100,20 +100,20 @@ def record_external_administrations_of_patients(
     `patients[b].items[i].field`, and nothing is written."""
     require_role(by, CLINICAL_WRITE, "record external administrations")
     rows: list[ExternalAdministration] = []
+    fields: list[str] = []  # each row's name in errors
     for b, (patient, items) in enumerate(batches):
         prefix = "items" if len(batches) == 1 else f"patients[{b}].items"
-        rows += [
-            build_external_administration(patient, item, source_system, f"{prefix}[{i}]")
-            for i, item in enumerate(items)
-        ]
+        for i, item in enumerate(items):
+            fields.append(f"{prefix}[{i}]")
+            rows.append(build_external_administration(patient, item, source_system, fields[-1]))
     if not rows:
         return []
     keys: dict[UUID, set[str]] = defaultdict(set)
-    for row in rows:
+    for row, name in zip(rows, fields, strict=True):
         if not row.source_id:
             continue
         if row.source_id in keys[row.patient_id]:
-            raise InvalidInput("items", "the same source record appears twice")
+            raise InvalidInput(f"{name}.source_id", "the same source record appears twice")
         keys[row.patient_id].add(row.source_id)
     patients = sorted({row.patient_id for row in rows})
     with transaction.atomic():
@@ -125,15 +125,16 @@ def record_external_administrations_of_patients(
             .values_list("pk", flat=True)
         )
         wanted = {k for ks in keys.values() for k in ks}
-        taken = [
-            (patient_id, source_id)
-            for patient_id, source_id in ExternalAdministration.objects.filter(
+        taken = set(
+            ExternalAdministration.objects.filter(
                 patient_id__in=patients, source_system=rows[0].source_system, source_id__in=wanted
             ).values_list("patient_id", "source_id")
-            if source_id in keys.get(patient_id, ())
-        ]
-        if taken:
-            raise InvalidInput("items", "a source record is already imported")
+        )
+        for row, name in zip(rows, fields, strict=True):
+            if (row.patient_id, row.source_id) in taken:
+                raise InvalidInput(
+                    f"{name}.source_id", "this source record is already recorded for the patient"
+                )
         ExternalAdministration.objects.bulk_create(rows, batch_size=500)
         of_patient: dict[UUID, list[ExternalAdministration]] = defaultdict(list)
         for row in rows:

@@ -432,10 +432,10 @@ def test_a_failing_export_reports_an_error_without_details(
 
     class Broken:
         @staticmethod
-        def dumps(resource: dict[str, Any], **kwargs: Any) -> str:
+        def encode(resource: dict[str, Any]) -> str:
             raise ValueError(resource["name"][0]["family"])  # an error that names a patient
 
-    monkeypatch.setattr(bulk, "json", Broken)
+    monkeypatch.setattr(bulk, "ENCODER", Broken)
     bulk.run_queued()
     job = ExportJob.objects.get()
     assert job.status == ExportStatus.FAILED

@@ -7,11 +7,13 @@ FOR UPDATE SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite (settings) — s
 once however many processes look; the runner renews a lease every chunk, and a job whose
 runner died (lease ran out) is claimed again and restarts, up to `MAX_ATTEMPTS`.
 
-The runner streams: each source is read with `.iterator(chunk_size=CHUNK)` (its
-`select_related`/`prefetch_related` per chunk, so queries grow with chunks, not rows) and each
-resource is one line of the type's NDJSON file, written by the same `to_fhir` mapping the read
-and search endpoints use. Files live under `BONTA_DATA_DIR/exports/` with random names, mode
-0600; they expire (`BONTA_EXPORT_EXPIRY_HOURS`, default 24) and are deleted then.
+The runner streams: a source with an `export` reads plain values in keyset-paged chunks and
+builds each resource with the mapping the read and search endpoints use (`to_fhir` calls the
+same builder); any other source is read with `.iterator(chunk_size=CHUNK)` and `to_fhir`.
+Either way queries grow with chunks, not rows, and each resource is one line of the type's
+NDJSON file. Codings are built once per export (`codes.memoized`). Files live under
+`BONTA_DATA_DIR/exports/` with random names, mode 0600; they expire
+(`BONTA_EXPORT_EXPIRY_HOURS`, default 24) and are deleted then.
 
 Which resources: `transactionTime` is when the run started; a resource whose lastUpdated is
 later is left out (the next `_since=transactionTime` export brings it), and with `_since` only
@@ -30,7 +32,7 @@ import socket
 import threading
 import traceback
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +46,7 @@ from django.utils import timezone
 from bonta.accounts.models import Role, User
 from bonta.audit.log import record
 from bonta.domain.pathways import Pathway
-from bonta.fhir.codes import concept
+from bonta.fhir.codes import concept, memoized
 from bonta.fhir.models import ExportFile, ExportJob, ExportLevel, ExportStatus
 from bonta.fhir.resources import REGISTRY, ResourceType, Source
 from bonta.fhir.resources._common import instant, ref
@@ -54,6 +56,8 @@ from bonta.records.services._common import CLINICAL_READ
 log = logging.getLogger(__name__)
 
 CHUNK = 2000  # rows per query chunk, and between lease renewals
+# One line per resource, as json.dumps(resource, ensure_ascii=False) writes it (the C encoder).
+ENCODER = json.JSONEncoder(ensure_ascii=False)
 MAX_ATTEMPTS = 3
 OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 KICKOFF_PARAMS = frozenset({"_type", "_since", "_outputFormat"})
@@ -404,10 +408,10 @@ def _export_type(
     entry = ExportFile.objects.create(job=job, resource_type=kind.name, name=name)
     count = 0
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out:
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out, memoized():
         for source in kind.sources:
-            for row in _rows(job, kind, source, at).iterator(chunk_size=CHUNK):
-                out.write(json.dumps(source.to_fhir(row), ensure_ascii=False))
+            for line in _lines(job, kind, source, at):
+                out.write(line)
                 out.write("\n")
                 count += 1
                 if count % CHUNK == 0:
@@ -419,6 +423,14 @@ def _export_type(
     else:
         ExportFile.objects.filter(pk=entry.pk).update(count=count, size=path.stat().st_size)
     return count
+
+
+def _lines(job: ExportJob, kind: ResourceType, source: Source, at: datetime) -> Iterator[str]:
+    rows = _rows(job, kind, source, at)
+    if source.export is not None:
+        return source.export(rows, CHUNK)
+    encode = ENCODER.encode
+    return (encode(source.to_fhir(row)) for row in rows.iterator(chunk_size=CHUNK))
 
 
 def _rows(job: ExportJob, kind: ResourceType, source: Source, at: datetime) -> QuerySet[Any]:

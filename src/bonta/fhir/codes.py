@@ -10,7 +10,9 @@ every coding sent, so changing it later changes the identity of every code.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -29,9 +31,45 @@ from bonta.records.models import AdverseEventSeverity, AdverseEventType
 
 DEFAULT_BASE = "https://bonta.example/fhir"
 
+# A bulk export builds millions of the same few codings: within `memoized()` (per thread) each
+# distinct coding, concept and system address is built once and the same object is reused.
+# The callers never mutate what these return, so the output is the same with or without it.
+_local = threading.local()
+
+
+@contextmanager
+def memoized() -> Iterator[None]:
+    """Build each distinct coding once while the block runs (in this thread only)."""
+    outer = getattr(_local, "memo", None)
+    _local.memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _local.memo = outer
+
+
+def _memo(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    memo: dict[tuple[Any, ...], Any] | None = getattr(_local, "memo", None)
+    if memo is None:
+        return build()
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = build()
+    return found
+
 
 def base() -> str:
     """The canonical base of Bonta's code systems and identifiers (no trailing slash)."""
+    memo = getattr(_local, "memo", None)
+    if memo is not None:
+        found = memo.get(("base",))
+        if found is None:
+            found = memo[("base",)] = _base()
+        return str(found)
+    return _base()
+
+
+def _base() -> str:
     configured = getattr(settings, "BONTA_FHIR_BASE", None) or os.environ.get("BONTA_FHIR_BASE")
     return str(configured or DEFAULT_BASE).rstrip("/")
 
@@ -40,7 +78,7 @@ def system(name: str) -> str:
     """The address of one of Bonta's code systems (`name` must be in CODE_SYSTEMS)."""
     if name not in CODE_SYSTEMS:
         raise KeyError(f"no Bonta code system {name!r}")
-    return f"{base()}/CodeSystem/{name}"
+    return str(_memo(("system", name), lambda: f"{base()}/CodeSystem/{name}"))
 
 
 def identifier_system(name: str) -> str:
@@ -50,6 +88,10 @@ def identifier_system(name: str) -> str:
 
 def coding(name: str, code: str) -> dict[str, str]:
     """A Coding in one of Bonta's code systems, with its display."""
+    return _memo(("coding", name, code), lambda: _coding(name, code))  # type: ignore[no-any-return]
+
+
+def _coding(name: str, code: str) -> dict[str, str]:
     concepts = CODE_SYSTEMS[name].concepts()
     if code not in concepts:
         raise KeyError(f"{code!r} is not a code of the Bonta code system {name!r}")
@@ -58,6 +100,10 @@ def coding(name: str, code: str) -> dict[str, str]:
 
 def concept(name: str, code: str, text: str | None = None) -> dict[str, Any]:
     """A CodeableConcept holding one Bonta coding."""
+    return _memo(("concept", name, code, text), lambda: _concept(name, code, text))  # type: ignore[no-any-return]
+
+
+def _concept(name: str, code: str, text: str | None) -> dict[str, Any]:
     found = coding(name, code)
     return {"coding": [found], "text": text or found["display"]}
 
@@ -83,6 +129,10 @@ def snomed_uri() -> str:
 
 def muscle_codings(code: str) -> list[dict[str, str]]:
     """Bonta's muscle coding, and SNOMED CT's where the reference verifies one."""
+    return _memo(("muscle", code), lambda: _muscle_codings(code))  # type: ignore[no-any-return]
+
+
+def _muscle_codings(code: str) -> list[dict[str, str]]:
     muscle = muscles()[code]
     found = [coding("muscle", code)]
     if muscle.snomed:

@@ -48,6 +48,7 @@ from bonta.records.services.external import (
     ExternalItem,
     build_external_administration,
     record_external_administrations,
+    record_external_administrations_of_patients,
 )
 
 MAX_ENTRIES = 10000
@@ -253,6 +254,7 @@ def _administration(resource: dict[str, Any], index: int, source: str) -> SentAd
         raise BundleError(f"{where}.category", "needs the pathway (Bonta pathway code system)")
     dosage = resource.get("dosage") if isinstance(resource.get("dosage"), dict) else {}
     muscles = _codes(dosage.get("site"), system("muscle"))
+    lot, lot_expiry = _batch(resource, where, product_path)
     item = ExternalItem(
         on=on,
         product=product,
@@ -260,14 +262,20 @@ def _administration(resource: dict[str, Any], index: int, source: str) -> SentAd
         pathway_code=pathways[0],
         source_id=_source_id(resource, where),
         muscles=muscles or None,
+        lot=lot,
+        lot_expiry=lot_expiry,
     )
     try:
         build_external_administration(Patient(), item, source)
     except InvalidInput as error:
         name = error.field.split("[")[0]
-        path = {"product": product_path, "muscles": "dosage.site.coding"}.get(
-            name, FIELD_PATHS.get(name, name)
-        )
+        batch = product_path.removesuffix("code.coding") + "batch"
+        path = {
+            "product": product_path,
+            "muscles": "dosage.site.coding",
+            "lot": f"{batch}.lotNumber",
+            "lot_expiry": f"{batch}.expirationDate",
+        }.get(name, FIELD_PATHS.get(name, name))
         full = path if path.startswith("Bundle.") else f"{where}.{path}"
         raise BundleError(full, error.reason) from None
     facts = {
@@ -338,6 +346,36 @@ def _product(resource: dict[str, Any], where: str) -> tuple[str, str]:
     return codes[0], path
 
 
+def _batch(resource: dict[str, Any], where: str, product_path: str) -> tuple[str, date | None]:
+    """The lot and its expiry from the contained Medication's batch ("" and None without)."""
+    if not product_path.startswith("contained["):
+        return "", None  # a medicationCodeableConcept carries no lot
+    position = int(product_path[len("contained[") : product_path.index("]")])
+    medication = resource["contained"][position]
+    path = f"{where}.contained[{position}].batch"
+    batch = medication.get("batch")
+    if batch is None:
+        return "", None
+    if not isinstance(batch, dict):
+        raise BundleError(path, "must be a Medication batch (lotNumber, expirationDate)")
+    lot = batch.get("lotNumber", "")
+    if not isinstance(lot, str):
+        raise BundleError(f"{path}.lotNumber", "must be a string")
+    expiry = batch.get("expirationDate")
+    if expiry is None:
+        return lot, None
+    match = DATE_TIME.fullmatch(expiry) if isinstance(expiry, str) else None
+    if match is None:
+        raise BundleError(
+            f"{path}.expirationDate",
+            f"{expiry!r} is not a date with a day (YYYY-MM-DD, or a dateTime)",
+        )
+    try:
+        return lot, date.fromisoformat(match["day"])
+    except ValueError:
+        raise BundleError(f"{path}.expirationDate", f"{expiry!r} is not a real date") from None
+
+
 def _dose(resource: dict[str, Any], where: str, product: str) -> tuple[Decimal, str]:
     dosage = resource.get("dosage")
     dose = dosage.get("dose") if isinstance(dosage, dict) else None
@@ -392,6 +430,10 @@ class Result:
 
 
 def import_bundle(body: bytes, *, by: User, source_header: str = "") -> Result:
+    """Check the whole bundle, then write it in one transaction with set-based queries: one
+    query for the keys already imported, two to match every sent patient (record numbers,
+    linked identifiers), one lock and one insert for all matched patients' administrations,
+    one insert each for the import keys and the provenance rows."""
     require_role(by, CLINICAL_WRITE, "import administrations")
     parsed = parse(body, source_header)
     statuses: dict[int, tuple[str, str]] = {}
@@ -424,6 +466,7 @@ def import_bundle(body: bytes, *, by: User, source_header: str = "") -> Result:
             held=0,
             repeated=0,
         )
+        fresh: list[tuple[SentPatient, list[SentAdministration]]] = []
         for patient in parsed.patients:
             new = [a for a in patient.administrations if a.item.source_id not in known]
             for a in patient.administrations:
@@ -433,9 +476,12 @@ def import_bundle(body: bytes, *, by: User, source_header: str = "") -> Result:
             if not new:
                 statuses[patient.index] = ("200 OK", "nothing new for this patient")
                 continue
-            matches, reason = match(patient)
+            fresh.append((patient, new))
+        matched = match_all([patient for patient, _ in fresh])
+        to_write: list[tuple[Patient, list[SentAdministration]]] = []
+        for (patient, new), (matches, reason) in zip(fresh, matched, strict=True):
             if len(matches) == 1 and not reason:
-                _write(bundle, matches[0], new, by)
+                to_write.append((matches[0], new))
                 statuses[patient.index] = ("200 OK", f"matched {matches[0].record_number}")
                 for a in new:
                     statuses[a.index] = ("201 Created", "recorded as an external administration")
@@ -446,15 +492,20 @@ def import_bundle(body: bytes, *, by: User, source_header: str = "") -> Result:
                 for a in new:
                     statuses[a.index] = ("202 Accepted", f"held for review: {reason}")
                 bundle.held += len(new)
-            ImportKey.objects.bulk_create(
+        _write_many(bundle, to_write, by)
+        ImportKey.objects.bulk_create(
+            (
                 ImportKey(
                     source_system=parsed.source_system,
                     source_id=a.item.source_id,
                     digest=a.digest,
                     bundle=bundle,
                 )
+                for _, new in fresh
                 for a in new
-            )
+            ),
+            batch_size=500,
+        )
         bundle.save(update_fields=["written", "held", "repeated"])
         record(
             "fhir.import",
@@ -468,17 +519,40 @@ def import_bundle(body: bytes, *, by: User, source_header: str = "") -> Result:
 
 def match(patient: SentPatient) -> tuple[list[Patient], str]:
     """The local patients the sent identifiers name, and why it is not one when it is not."""
+    return match_all([patient])[0]
+
+
+def match_all(sent: Sequence[SentPatient]) -> list[tuple[list[Patient], str]]:
+    """`match` for every sent patient, in two queries whatever their number."""
+    if not sent:
+        return []
     record_system = identifier_system("record-number")
-    found: dict[Any, Patient] = {}
-    numbers = [v for s, v in patient.identifiers if s == record_system]
-    for row in Patient.objects.filter(record_number__in=numbers):
-        found[row.pk] = row
-    others = [(s, v) for s, v in patient.identifiers if s != record_system]
-    for s, v in others:
-        link = ExternalIdentifier.objects.select_related("patient").filter(system=s, value=v)
-        for one in link:
-            found[one.patient_id] = one.patient
-    matches = list(found.values())
+    numbers = {v for p in sent for s, v in p.identifiers if s == record_system}
+    by_number = {p.record_number: p for p in Patient.objects.filter(record_number__in=numbers)}
+    others = {(s, v) for p in sent for s, v in p.identifiers if s != record_system}
+    linked: dict[tuple[str, str], list[Patient]] = {}
+    if others:
+        links = ExternalIdentifier.objects.select_related("patient").filter(
+            value__in={v for _, v in others}
+        )
+        for one in links:
+            if (one.system, one.value) in others:
+                linked.setdefault((one.system, one.value), []).append(one.patient)
+    results = []
+    for patient in sent:
+        found: dict[Any, Patient] = {}
+        for s, v in patient.identifiers:
+            if s == record_system:
+                if v in by_number:
+                    found[by_number[v].pk] = by_number[v]
+            else:
+                for row in linked.get((s, v), []):
+                    found[row.pk] = row
+        results.append(_verdict(patient, list(found.values())))
+    return results
+
+
+def _verdict(patient: SentPatient, matches: list[Patient]) -> tuple[list[Patient], str]:
     if not matches:
         return [], "no patient has these identifiers"
     if len(matches) > 1:
@@ -488,10 +562,43 @@ def match(patient: SentPatient) -> tuple[list[Patient], str]:
     return matches, ""
 
 
-def _write(
-    bundle: ImportedBundle, patient: Patient, admins: Sequence[SentAdministration], by: User
+def _write_many(
+    bundle: ImportedBundle,
+    batches: Sequence[tuple[Patient, Sequence[SentAdministration]]],
+    by: User,
 ) -> None:
-    _write_items(bundle, patient, [a.item for a in admins], by)
+    if not batches:
+        return
+    try:
+        rows = record_external_administrations_of_patients(
+            [(patient, [a.item for a in admins]) for patient, admins in batches],
+            by=by,
+            source_system=bundle.source_system,
+        )
+    except InvalidInput as error:
+        raise _entry_error(error, batches) from None
+    ImportedAdministration.objects.bulk_create(
+        (ImportedAdministration(external=row, bundle=bundle) for row in rows), batch_size=500
+    )
+
+
+ITEM_FIELD = re.compile(r"(?:patients\[(?P<batch>\d+)\]\.)?items\[(?P<item>\d+)\]\.(?P<rest>.+)")
+
+
+def _entry_error(
+    error: InvalidInput, batches: Sequence[tuple[Patient, Sequence[SentAdministration]]]
+) -> BundleError:
+    """The service's error on `patients[b].items[i].field` as the entry it came from. Parsing
+    checked every fact, so what is left is a record already on the chart from that source
+    (recorded before, not through an import): a 409 on the entry's identifier."""
+    found = ITEM_FIELD.fullmatch(error.field)
+    if found is None:
+        return BundleError("Bundle", error.reason)
+    admin = batches[int(found["batch"] or 0)][1][int(found["item"])]
+    where = f"Bundle.entry[{admin.index}].resource"
+    if found["rest"] == "source_id":
+        return BundleError(f"{where}.identifier", error.reason, 409, "conflict")
+    return BundleError(where, f"{found['rest']}: {error.reason}")
 
 
 def _as_json(item: ExternalItem) -> dict[str, Any]:
@@ -502,6 +609,8 @@ def _as_json(item: ExternalItem) -> dict[str, Any]:
         "pathway": item.pathway_code,
         "source_id": item.source_id,
         "muscles": list(item.muscles) if item.muscles else None,
+        "lot": item.lot,
+        "lot_expiry": item.lot_expiry.isoformat() if item.lot_expiry else None,
     }
 
 
@@ -513,6 +622,8 @@ def _from_json(data: dict[str, Any]) -> ExternalItem:
         pathway_code=data["pathway"],
         source_id=data["source_id"],
         muscles=data.get("muscles"),
+        lot=data.get("lot", ""),  # held before lots were kept: none
+        lot_expiry=date.fromisoformat(data["lot_expiry"]) if data.get("lot_expiry") else None,
     )
 
 

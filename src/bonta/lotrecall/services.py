@@ -4,7 +4,9 @@ One indexed query finds the exposures: signed administrations by their lot snaps
 (`Administration.lot`, what the record says was given; index `lotrecall_admin_lot`, created by
 this app's migration 0001) or, for a product in a date band, by the encounter index
 `records_enc_recall_band` (status, pathway, product, at). Rows are grouped per patient and
-session in Python.
+session in Python. A lot search also finds administrations *recorded elsewhere* (imported
+external records: `ExternalAdministration.lot`, one lot or a passport's comma-separated lots),
+each its own session marked with the system it came from.
 
 Who may do what: a manager runs recalls and records outreach; a clinician may read them (and
 see the patients' contact details, as on the chart); nobody else. Every view and export writes
@@ -24,17 +26,18 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bonta.accounts.models import Role, User
 from bonta.audit.log import record
-from bonta.domain.anatomy import muscles
+from bonta.domain.anatomy import areas, muscles
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.domain.products import get_product
 from bonta.domain.units import format_units
 from bonta.lotrecall.models import OutreachStatus, RecallCampaign, RecallContact
-from bonta.records.models import Administration, EncounterStatus, Patient
+from bonta.records.models import Administration, EncounterStatus, ExternalAdministration, Patient
 from bonta.records.services._common import a_date, choice, load, require_role, required_text
 from bonta.records.snapshots import local_date
 
@@ -89,7 +92,9 @@ def criteria(
 
 @dataclass(slots=True)
 class Session:
-    """One signed session in which the patient received the lot (or product)."""
+    """One signed session in which the patient received the lot (or product), or one external
+    record of it (`elsewhere`: the system it was recorded in; `encounter_id` is then the
+    external record's id)."""
 
     encounter_id: UUID
     on: date
@@ -99,9 +104,13 @@ class Session:
     expiries: set[date] = field(default_factory=set)
     units: Decimal = Decimal(0)
     sites: list[str] = field(default_factory=list)
+    elsewhere: str = ""
+    indication: str = ""  # an external record for another indication (no pathway)
 
     @property
     def pathway_label(self) -> str:
+        if not self.pathway:
+            return self.indication or "another indication"
         return Pathway(self.pathway).label
 
     @property
@@ -196,7 +205,97 @@ def find_exposures(search: Criteria) -> list[Exposure]:
         "encounter_id",
         "position",
     )
-    return _group(ordered)
+    exposures = _group(ordered)
+    if search.lot:
+        exposures = _with_elsewhere(exposures, search.lot)
+    return exposures
+
+
+EXTERNAL_FIELDS = (
+    "patient_id",
+    "patient__record_number",
+    "patient__family_name",
+    "patient__given_name",
+    "patient__birth_date",
+    "patient__phone",
+    "patient__email",
+    "pk",
+    "on",
+    "pathway",
+    "indication",
+    "product",
+    "lot",
+    "lot_expiry",
+    "area",
+    "muscles",
+    "units",
+    "source_system",
+)
+
+
+def _with_elsewhere(exposures: list[Exposure], lot: str) -> list[Exposure]:
+    """`exposures` plus the external records that carry `lot` (alone or in a passport's
+    comma-separated list), one session each, marked with where they were recorded."""
+    listed = (
+        Q(lot=lot)
+        | Q(lot__startswith=f"{lot},")
+        | Q(lot__endswith=f",{lot}")
+        | Q(lot__contains=f",{lot},")
+    )
+    rows = ExternalAdministration.objects.filter(listed).values_list(*EXTERNAL_FIELDS)
+    patients = {e.patient_id: e for e in exposures}
+    added = False
+    area_names, muscle_names = areas(), muscles()
+    for (
+        patient_id,
+        record_number,
+        family,
+        given,
+        born,
+        phone,
+        email,
+        pk,
+        on,
+        pathway,
+        indication,
+        product,
+        lots,
+        expiry,
+        area,
+        sites,
+        units,
+        source_system,
+    ) in rows:
+        carried = {one.strip() for one in lots.split(",")}
+        if lot not in carried:  # LIKE matched more loosely (SQLite: any case)
+            continue
+        exposure = patients.get(patient_id)
+        if exposure is None:
+            exposure = patients[patient_id] = Exposure(
+                patient_id, record_number, family, given, born, phone, email
+            )
+        where = area_names[area].name if area in area_names else area
+        named = ", ".join(muscle_names[m].name if m in muscle_names else m for m in sites or [])
+        exposure.sessions.append(
+            Session(
+                pk,
+                on,
+                pathway,
+                product,
+                lots=carried,
+                expiries={expiry} if expiry else set(),
+                units=units,
+                sites=[f"{where or named or 'sites not recorded'} {format_units(units)} U"],
+                elsewhere=source_system,
+                indication=indication,
+            )
+        )
+        added = True
+    if not added:
+        return exposures
+    for exposure in patients.values():
+        exposure.sessions.sort(key=lambda s: s.on)
+    return sorted(patients.values(), key=lambda e: (e.family_name, e.given_name, e.record_number))
 
 
 def _local_midnight(day: date) -> datetime:
@@ -393,6 +492,7 @@ CSV_COLUMNS = (
     "status_by",
     "status_at",
     "note",
+    "recorded_elsewhere",  # the system an external record came from; "" for a session here
 )
 _PLAIN_NUMBER = re.compile(r"^[+-]?[\d ().-]+$")
 
@@ -426,6 +526,7 @@ def exposures_csv(exposures: Sequence[Exposure]) -> str:
                         contact.status_by.username if contact and contact.status_by else "",
                         contact.status_at.isoformat() if contact and contact.status_at else "",
                         contact.note if contact else "",
+                        s.elsewhere,
                     )
                 ]
             )

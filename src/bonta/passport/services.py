@@ -4,9 +4,11 @@ What a passport holds (docs/passport.md): every BoNT-A session on record — sig
 here and external administrations — one line per session and product with its date, clinic,
 product, lot(s) and the units per treatment area (points of one area are summed; a muscle that
 belongs to no area is listed by muscle). Importing writes each (session, area) as an external
-administration through `bonta.records.services.record_external_administration`, whose
-(patient, source system, source id) uniqueness makes a second import of the same passport a
-no-op; the whole import is one transaction (a bad line writes nothing).
+administration through `bonta.records.services.external.record_external_administrations`,
+with the session's lots (comma-separated, as the passport lists them; lot recall finds each);
+the (patient, source system, source id) uniqueness makes a second import of the same passport
+a no-op; the whole import is one transaction (a bad line writes nothing). A passport issued
+here lists an external record's lots as they were imported.
 """
 
 from __future__ import annotations
@@ -35,13 +37,13 @@ from bonta.domain.units import format_units
 from bonta.passport import codec, keys
 from bonta.passport.models import TrustedClinicKey
 from bonta.records.models import Administration, EncounterStatus, ExternalAdministration, Patient
-from bonta.records.services import record_external_administration
 from bonta.records.services._common import (
     CLINICAL_READ,
     CLINICAL_WRITE,
     require_role,
     required_text,
 )
+from bonta.records.services.external import ExternalItem, record_external_administrations
 from bonta.records.snapshots import local_date, patient_history
 
 KEY_MANAGE = frozenset({Role.MANAGER})
@@ -74,7 +76,7 @@ def passport_data(patient: Patient, today: date) -> dict[str, Any]:
                     clinics.index(clinic),
                     row.product,
                     pathway_short,
-                    "",
+                    row.lot,  # as the source recorded it ("" when it did not say)
                     [entry],
                     origin,
                 )
@@ -362,7 +364,7 @@ def import_passport(patient: Patient, text: str, *, by: User) -> Imported:
     own = keys.own_key_id()
     imported = already = skipped = 0
     with transaction.atomic():
-        for n, (on, clinic, product, pathway, _lots, entries, origin) in enumerate(data["s"]):
+        for n, (on, clinic, product, pathway, lots, entries, origin) in enumerate(data["s"]):
             source_key = origin or verified.key.key_id
             if source_key == own:
                 skipped += 1
@@ -377,22 +379,24 @@ def import_passport(patient: Patient, text: str, *, by: User) -> Imported:
                 ).exists():
                     already += 1
                     continue
+                item = ExternalItem(
+                    on=date.fromisoformat(on),
+                    product=product,
+                    units=units,
+                    pathway_code=codec.PATHWAY_CODES[pathway],
+                    source_id=source_id,
+                    area=area,
+                    muscles=muscle_list,
+                    lot=lots,  # the session's lots, comma-separated as the passport lists them
+                )
                 try:
-                    record_external_administration(
-                        patient,
-                        by=by,
-                        on=date.fromisoformat(on),
-                        product=product,
-                        units=units,
-                        pathway_code=codec.PATHWAY_CODES[pathway],
-                        source_system=source_system,
-                        source_id=source_id,
-                        area=area,
-                        muscles=muscle_list,
+                    record_external_administrations(
+                        patient, [item], by=by, source_system=source_system
                     )
                 except InvalidInput as error:
+                    field = error.field.removeprefix("items[0].")
                     raise InvalidInput(
-                        f"passport.s[{n}].{error.field}", f"{error.reason} (session of {on})"
+                        f"passport.s[{n}].{field}", f"{error.reason} (session of {on})"
                     ) from None
                 imported += 1
         record(

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from bonta.accounts.models import Role, User
+
+# One resource as one line of JSON, as json.dumps(resource, ensure_ascii=False) writes it (the C
+# encoder, built once): what the read endpoint sends, so the export's lines are the same text.
+ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 # Staff who appear as Practitioner resources: the clinical roles, and anyone who signed.
 PRACTITIONER_ROLES = frozenset({Role.CLINICIAN, Role.NURSE})
@@ -52,3 +60,20 @@ def signer(user: User) -> dict[str, str]:
 def drop_empty(resource: dict[str, Any]) -> dict[str, Any]:
     """FHIR forbids empty elements: leave out None, "", [] and {} (top level)."""
     return {k: v for k, v in resource.items() if v not in (None, "", [], {})}
+
+
+def pages(
+    rows: QuerySet[Any], fields: tuple[str, ...], size: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """`rows` as tuples of `fields` (the first must be "pk"), `size` per query, in id order.
+    Keyset paging (id > the last one seen): no open cursor, no OFFSET, memory bounded."""
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(pk__gt=last)
+        batch = list(page.order_by("pk").values_list(*fields)[:size])
+        if not batch:
+            return
+        yield batch
+        if len(batch) < size:
+            return
+        last = batch[-1][0]

@@ -104,6 +104,11 @@ class ExternalAdministration(models.Model):
     muscles = models.JSONField(null=True, blank=True)  # None: the record does not say
     source_system = models.CharField(max_length=200)
     source_id = models.CharField(max_length=200, blank=True)
+    # The lot(s) as the source recorded them ("" when it did not say): a FHIR import's
+    # contained Medication lotNumber, or a passport session's lots (comma-separated, as the
+    # passport lists them). Lot recall finds a patient by any one of them.
+    lot = models.CharField(max_length=200, blank=True, default="")
+    lot_expiry = models.DateField(null=True, blank=True)  # the source's expiry, when sent
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,19 +1,21 @@
-"""Many administrations given elsewhere for one patient, in one step (a FHIR import).
+"""Many administrations given elsewhere, for one patient or many, in one step (a FHIR import).
 
 The rules are `record_external_administration`'s, applied per item by the same validators
 (date in range and not in the future, a known product, units > 0 with at most two decimals, a
 known pathway and muscles, an area of that pathway, a source system other than "local"): the
-patient is locked once, the rows are inserted together, the history callbacks run once, and
-one audit event names the count. A bad item raises InvalidInput naming `items[i].field` and
-nothing is written.
+patients are locked once, the rows are inserted together, the history callbacks run once per
+patient, and one audit event per patient names the count. A bad item raises InvalidInput
+naming `items[i].field` and nothing is written.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import transaction
 
@@ -27,12 +29,15 @@ from bonta.records.services._common import (
     CLINICAL_WRITE,
     a_date,
     not_in_future,
+    optional_text,
     pathway,
     positive_units,
     require_role,
 )
 from bonta.records.services.encounters import history_changed
 from bonta.records.services.events import _source_system
+
+LOT_MAX = 200  # the column's length
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class ExternalItem:
     source_id: str
     area: str = ""
     muscles: Sequence[str] | None = None
+    lot: str = ""  # as the source recorded it; a passport's lots comma-separated
+    lot_expiry: date | None = None
 
 
 def build_external_administration(
@@ -66,6 +73,10 @@ def build_external_administration(
         else None,
         source_system=_source_system(source_system),
         source_id=str(item.source_id or "").strip(),
+        lot=optional_text(item.lot, f"{prefix}lot", LOT_MAX),
+        lot_expiry=a_date(item.lot_expiry, f"{prefix}lot_expiry")
+        if item.lot_expiry is not None
+        else None,
     )
 
 
@@ -73,34 +84,69 @@ def record_external_administrations(
     patient: Patient, items: Sequence[ExternalItem], *, by: User, source_system: str
 ) -> list[ExternalAdministration]:
     """Record `items` for `patient` (in the caller's transaction, or one of its own)."""
+    return record_external_administrations_of_patients(
+        [(patient, items)], by=by, source_system=source_system
+    )
+
+
+def record_external_administrations_of_patients(
+    batches: Sequence[tuple[Patient, Sequence[ExternalItem]]], *, by: User, source_system: str
+) -> list[ExternalAdministration]:
+    """Record each patient's `items`, all in one set of queries: the patients locked at once
+    (in id order), one check for records already imported, one insert; the history callbacks
+    and one audit event per distinct patient. Returns the rows in the order given.
+
+    A bad item raises InvalidInput naming `items[i].field` (one batch) or
+    `patients[b].items[i].field`, and nothing is written."""
     require_role(by, CLINICAL_WRITE, "record external administrations")
-    rows = [
-        build_external_administration(patient, item, source_system, f"items[{i}]")
-        for i, item in enumerate(items)
-    ]
+    rows: list[ExternalAdministration] = []
+    fields: list[str] = []  # each row's name in errors
+    for b, (patient, items) in enumerate(batches):
+        prefix = "items" if len(batches) == 1 else f"patients[{b}].items"
+        for i, item in enumerate(items):
+            fields.append(f"{prefix}[{i}]")
+            rows.append(build_external_administration(patient, item, source_system, fields[-1]))
     if not rows:
         return []
-    keys = [r.source_id for r in rows if r.source_id]
-    if len(keys) != len(set(keys)):
-        raise InvalidInput("items", "the same source record appears twice")
+    keys: dict[UUID, set[str]] = defaultdict(set)
+    for row, name in zip(rows, fields, strict=True):
+        if not row.source_id:
+            continue
+        if row.source_id in keys[row.patient_id]:
+            raise InvalidInput(f"{name}.source_id", "the same source record appears twice")
+        keys[row.patient_id].add(row.source_id)
+    patients = sorted({row.patient_id for row in rows})
     with transaction.atomic():
         # Same lock as sign-off: a sign-off in flight re-checks after this commits.
-        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        list(
+            Patient.objects.select_for_update()
+            .filter(pk__in=patients)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        wanted = {k for ks in keys.values() for k in ks}
         taken = set(
             ExternalAdministration.objects.filter(
-                patient=patient, source_system=rows[0].source_system, source_id__in=keys
-            ).values_list("source_id", flat=True)
+                patient_id__in=patients, source_system=rows[0].source_system, source_id__in=wanted
+            ).values_list("patient_id", "source_id")
         )
-        if taken:
-            raise InvalidInput("items", "a source record is already imported")
-        ExternalAdministration.objects.bulk_create(rows)
-        history_changed(patient.pk)
-        record(
-            "external_administration.record",
-            actor=by,
-            object_type="patient",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            detail={"count": len(rows), "codes": sorted({r.product for r in rows})},
-        )
+        for row, name in zip(rows, fields, strict=True):
+            if (row.patient_id, row.source_id) in taken:
+                raise InvalidInput(
+                    f"{name}.source_id", "this source record is already recorded for the patient"
+                )
+        ExternalAdministration.objects.bulk_create(rows, batch_size=500)
+        of_patient: dict[UUID, list[ExternalAdministration]] = defaultdict(list)
+        for row in rows:
+            of_patient[row.patient_id].append(row)
+        for patient_id, theirs in of_patient.items():
+            history_changed(patient_id)
+            record(
+                "external_administration.record",
+                actor=by,
+                object_type="patient",
+                object_id=patient_id,
+                patient_id=patient_id,
+                detail={"count": len(theirs), "codes": sorted({r.product for r in theirs})},
+            )
     return rows

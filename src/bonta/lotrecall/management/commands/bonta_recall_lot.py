@@ -50,8 +50,9 @@ class Command(BaseCommand):
         for e in exposures:
             contact = " ".join(x for x in (e.phone, e.email) if x) or "no contact recorded"
             for s in e.sessions:
+                where = f"\trecorded elsewhere: {s.elsewhere}" if s.elsewhere else ""
                 self.stdout.write(
                     f"{e.record_number}\t{e.family_name}, {e.given_name}\t{s.on}\t{s.pathway}\t"
-                    f"{s.units_text}\t{s.sites_text}\t{contact}"
+                    f"{s.units_text}\t{s.sites_text}\t{contact}{where}"
                 )
         self.stdout.write(f"{len(exposures)} patients received {search.describe()}")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0005_signed_encounters_immutable_in_the_database"),
+        ("records", "0006_administration_index_covers_product_and_units"),
     ]
 
     operations = [

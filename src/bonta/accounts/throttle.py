@@ -91,41 +91,29 @@ def audit_lockout(
         )
 
 
+def _audit_account(action: str, user: User, detail: dict[str, Any]) -> None:
+    with transaction.atomic():
+        record(action, actor=user, object_type="user", object_id=user.pk, detail=detail)
+
+
 def audit_sign_in(
     sender: object, request: HttpRequest | None = None, user: User | None = None, **kwargs: Any
 ) -> None:
     """A session opened for `user` (Django's login())."""
-    if user is None:
-        return
-    with transaction.atomic():
-        record(
-            "auth.login",
-            actor=user,
-            object_type="user",
-            object_id=user.pk,
-            detail={"kind": _kind(request)},
-        )
+    if user is not None:
+        _audit_account("auth.login", user, {"kind": _kind(request)})
 
 
 def audit_second_factor(request: HttpRequest, user: User) -> None:
     """The MFA code given in a session that the password step already opened."""
-    with transaction.atomic():
-        record(
-            "auth.mfa_verified",
-            actor=user,
-            object_type="user",
-            object_id=user.pk,
-            detail={"kind": _kind(request)},
-        )
+    _audit_account("auth.mfa_verified", user, {"kind": _kind(request)})
 
 
 def audit_sign_out(
     sender: object, request: HttpRequest | None = None, user: User | None = None, **kwargs: Any
 ) -> None:
-    if user is None:  # no one was signed in
-        return
-    with transaction.atomic():
-        record("auth.logout", actor=user, object_type="user", object_id=user.pk, detail={})
+    if user is not None:  # None: no one was signed in
+        _audit_account("auth.logout", user, {})
 
 
 def connect() -> None:

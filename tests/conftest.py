@@ -37,17 +37,34 @@ def mfa_required(settings: object) -> None:
 
 def _flush_with_guard(original):  # type: ignore[no-untyped-def]
     def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
-        from django.db import transaction
+        from django.db import DatabaseError, transaction
 
-        with transaction.atomic(using=self.connection.alias):
-            with self.connection.cursor() as cursor:
-                cursor.execute("INSERT INTO bonta_flush_guard (id) VALUES (1)")
-            original(self, sql_list)
-            with self.connection.cursor() as cursor:
-                cursor.execute("DELETE FROM bonta_flush_guard")
+        try:
+            with transaction.atomic(using=self.connection.alias):
+                with self.connection.cursor() as cursor:
+                    cursor.execute("INSERT INTO bonta_flush_guard (id) VALUES (1)")
+                original(self, sql_list)
+                with self.connection.cursor() as cursor:
+                    cursor.execute("DELETE FROM bonta_flush_guard")
+        except DatabaseError as error:
+            others = _other_sessions(self.connection)
+            raise RuntimeError(f"flush failed: {error}; {others}") from error
         _as_migrations_left_it()
 
     return execute_sql_flush
+
+
+def _other_sessions(connection) -> str:  # type: ignore[no-untyped-def]
+    """Who else is on the test database (PostgreSQL): a flush fails when a process a test
+    started (a server, a thread) still works on it, and the failure should say which."""
+    if connection.vendor != "postgresql":
+        return "SQLite"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return f"other sessions on the test database: {cursor.fetchall()}"
 
 
 def _as_migrations_left_it() -> None:

@@ -6,6 +6,7 @@ its own database, which must not be the test database pytest-django manages.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -48,6 +49,7 @@ def serve(data_dir: Path, *argv: str, env: dict[str, str] | None = None) -> subp
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group: stop() ends the workers with it
     )
 
 
@@ -99,8 +101,16 @@ def start(data_dir: Path, *argv: str, env: dict[str, str] | None = None) -> Serv
 
 
 def stop(server: Server) -> None:
+    """End the server and every worker it forked. Killing only the arbiter would leave its
+    workers serving (and sealing the audit chain on their own connections) until they notice
+    the orphaning, which on PostgreSQL races the test's flush into a deadlock."""
     if server.process.poll() is None:
-        server.process.kill()
+        server.process.send_signal(signal.SIGTERM)  # graceful: the arbiter stops its workers
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.process.wait(30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)  # whatever of the group is left
+    if server.process.poll() is None:
         server.process.wait(30)
 
 
@@ -111,6 +121,22 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
     finally:
         stop(running)
+
+
+def others_gone(connection: object) -> None:
+    """Wait (bounded) until no other session is connected to the test database: the servers'
+    backends end a moment after their processes, and the test's flush must not meet them."""
+    for _ in range(600):
+        with connection.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            (others,) = cursor.fetchone()
+        if others == 0:
+            return
+        threading.Event().wait(0.05)
+    pytest.fail(f"{others} session(s) of the stopped servers still on the test database")
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -271,6 +297,7 @@ def test_sign_offs_through_two_servers_never_exceed_the_cumulative_limit(tmp_pat
     finally:
         for running in servers:
             stop(running)
+        others_gone(connection)
 
     fits = int(LIMIT_UNITS // PER_SESSION)
     assert sorted(status for status, _ in answers) == [200] * fits + [422]

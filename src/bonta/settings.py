@@ -176,6 +176,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run during a write; IMMEDIATE takes the write lock at BEGIN, so two
     # sign-offs serialise instead of failing on lock upgrade.
+    # Bonta's engine is Django's with read-only snapshots for pages that only read (its doc).
+    DATABASES["default"]["ENGINE"] = "bonta.db.sqlite3"
+    # Tests: an in-memory database, as Django's own engine gets by default (said outright, since
+    # pytest-django names per-process test databases itself for any other engine name).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bonta.audit.chain import CURRENT, unsealed_mark, verify
@@ -75,6 +75,10 @@ def record(
     folded = _fold(action, actor, object_type, object_id, patient_id, detail)
     if folded is not None:
         return folded
+    pending = _PENDING.get()
+    if pending is not None:  # an audited read's snapshot: written when the read has ended
+        pending.append((action, actor, object_type, object_id, patient_id, detail))
+        return _unsaved(action, actor, object_type, object_id, patient_id, detail)
     event = AuditEvent(
         at=timezone.now(),
         actor_id=getattr(actor, "pk", None),
@@ -89,6 +93,71 @@ def record(
     event.mark = unsealed_mark(event, audit_key())
     event.save(force_insert=True)
     return event
+
+
+# ---- reads: a snapshot, then the event ---------------------------------------------------------
+
+_Pending = list[tuple[str, Any, str, object, object, dict[str, Any]]]
+_PENDING: ContextVar[_Pending | None] = ContextVar("bonta_audit_pending", default=None)
+
+
+@contextmanager
+def audited_read() -> Iterator[None]:
+    """A transaction for code that only reads patient data and records that it did.
+
+    PostgreSQL (or inside a transaction already): `transaction.atomic()`, the events written
+    in it as usual. SQLite, outermost: the reads run in a read-only snapshot
+    (`bonta.db.sqlite3.read_only`: no write lock held while the page is built, so readers in
+    other processes and sign-offs do not queue behind it; a write attempted in it fails), and
+    the events recorded in the block are written when it has ended, in one short transaction
+    of their own, before the caller returns anything: a read whose event cannot be written
+    fails. Nothing is written if the block raises.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    from bonta.db.sqlite3.base import read_only
+
+    pending: _Pending = []
+    token = _PENDING.set(pending)
+    try:
+        with read_only(), transaction.atomic():
+            yield
+    finally:
+        _PENDING.reset(token)
+    if pending:
+        with transaction.atomic():
+            for action, actor, object_type, object_id, patient_id, detail in pending:
+                record(
+                    action,
+                    actor=actor,
+                    object_type=object_type,
+                    object_id=object_id,
+                    patient_id=patient_id,
+                    detail=detail,
+                )
+
+
+def _unsaved(
+    action: str,
+    actor: Any | None,
+    object_type: str,
+    object_id: object,
+    patient_id: object | None,
+    detail: dict[str, Any],
+) -> AuditEvent:
+    """The event as record() will write it, not saved (no seq, no hash) — what a caller holds."""
+    return AuditEvent(
+        at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_role=getattr(actor, "role", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        patient_id=patient_id,
+        detail=detail,
+    )
 
 
 # ---- one event per page read -----------------------------------------------------------------
@@ -173,16 +242,7 @@ def _fold(
             "detail": detail,
         }
     )
-    return AuditEvent(
-        at=timezone.now(),
-        actor_id=reading.actor_id,
-        actor_role=getattr(actor, "role", "") or "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        patient_id=patient_id,
-        detail=detail,
-    )
+    return _unsaved(action, actor, object_type, object_id, patient_id, detail)
 
 
 def verify_chain() -> int | None:

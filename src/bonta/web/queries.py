@@ -30,7 +30,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from bonta.accounts.models import User
-from bonta.audit.log import record
+from bonta.audit.log import audited_read, record
 from bonta.domain.pathways import Pathway
 from bonta.domain.plan import PastTreatment
 from bonta.records.errors import NotFound
@@ -40,6 +40,7 @@ from bonta.records.models import (
     Course,
     Encounter,
     EncounterStatus,
+    ExternalAdministration,
     Patient,
     PlannedInjection,
     Vial,
@@ -59,7 +60,7 @@ def search_patients(query: str, *, by: User, page: int = 1) -> Page[Patient]:
     """Patients whose name, record number or date of birth matches; the search is audited."""
     require_role(by, ANY_STAFF, "view patients")
     rows = _matching(query.strip())
-    with transaction.atomic():
+    with audited_read():
         found = Paginator(rows, PAGE_SIZE).get_page(page)
         record(
             "patient.search",
@@ -153,6 +154,7 @@ class Chart:
     open_events: list[AdverseEvent]
     migraine_course: bool = False  # the patient has a chronic-migraine course (diary link)
     sessions: tuple[SignedVisit, ...] = ()  # every signed encounter, with its muscles
+    external: tuple[ExternalAdministration, ...] = ()  # given elsewhere, newest first
 
 
 def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
@@ -167,11 +169,15 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
     with transaction.atomic(savepoint=False):
         patient = _chart_patient(patient_id)
         timeline, signed, sessions = _encounters(patient)
+        external = tuple(
+            ExternalAdministration.objects.filter(patient_id=patient.pk).order_by("-on", "-pk")
+        )
         chart = Chart(
             patient=patient,
             encounters=timeline,
             sessions=sessions,
-            history=with_external(signed, patient.pk),
+            external=external,
+            history=with_external(signed, patient.pk, external),
             open_events=list(
                 patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
             ),

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db import transaction
 
 from bonta.accounts.models import User
-from bonta.audit.log import record
+from bonta.audit.log import audited_read, record
 from bonta.domain.anatomy import get_muscle
 from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import FACTOR_NOUN
@@ -200,7 +200,7 @@ def flag_changes(before: PatientFlags, after: PatientFlags) -> dict[str, dict[st
 def get_patient(patient_id: UUID | str, *, by: User) -> Patient:
     """One patient's record; the read is audited."""
     require_role(by, ANY_STAFF, "view patients")
-    with transaction.atomic():
+    with audited_read():
         patient = load(Patient, patient_id, "patient")
         record(
             "patient.read",
@@ -215,7 +215,7 @@ def get_patient(patient_id: UUID | str, *, by: User) -> Patient:
 def list_patients(*, by: User, limit: int = 50, offset: int = 0) -> list[Patient]:
     """A page of patients; the listing is audited (count only, no identities)."""
     require_role(by, ANY_STAFF, "view patients")
-    with transaction.atomic():
+    with audited_read():
         patients = list(Patient.objects.all()[offset : offset + limit])
         record("patient.list", actor=by, object_type="patient", detail={"count": len(patients)})
     return patients

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from bonta.audit.log import one_read_event
+from bonta.audit.log import audited_read, one_read_event
 from bonta.domain.anatomy import muscles
 from bonta.domain.errors import InvalidInput
 from bonta.domain.reference import load as load_reference
@@ -78,15 +77,16 @@ def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
     if request.user.role not in CLINICAL_READ:
         patient = services.get_patient(patient_id, by=request.user)
         return render(request, "web/patients/demographics.html", {"patient": patient})
-    # One transaction for the page: the chart's read and the panels' audited reads (each a
-    # savepoint inside it) commit together, so the page costs one durable commit, not one per
-    # panel; and the panels reuse the history the chart has read (`reading_once`, this
+    # One transaction for the page (`audited_read`: on SQLite a read-only snapshot that holds
+    # no write lock, its audit event written just after): the chart's read and the panels'
+    # audited reads (each a savepoint inside it) read one state, and the page costs one
+    # durable commit. The panels reuse the history the chart has read (`reading_once`, this
     # request only: nothing is kept between requests), and the signed encounters with their
-    # muscles (the cosmetic panel's sessions). The audit log gets one event for the
-    # page, `patient.chart`, listing what the panels showed (`one_read_event`): one chain
-    # append per chart view, not one per panel.
+    # muscles (the cosmetic panel's sessions). The audit log gets one event for the page,
+    # `patient.chart`, listing what the panels showed (`one_read_event`): one append per
+    # chart view, not one per panel.
     with (
-        transaction.atomic(),
+        audited_read(),
         reading_once(),
         one_read_event(actor=request.user, patient_id=patient_id),
     ):

@@ -1,0 +1,1 @@
+"""Bonta's database engines: Django's own, with the little Bonta needs on top (see sqlite3)."""

@@ -152,12 +152,14 @@ def start_server(port: int, workers: int | None, threads: int | None) -> subproc
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, ms: float, error: str | None) -> None:
+    def add(self, kind: str, ms: float, error: str | None) -> None:
         with self.lock:
             self.latencies.append(ms)
+            self.by_kind.setdefault(kind, []).append(ms)
             if error:
                 self.errors[error] = self.errors.get(error, 0) + 1
 
@@ -169,7 +171,7 @@ class Session:
         self.port, self.fixtures, self.tally = port, fixtures, tally
         self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
 
-    def call(self, method: str, path: str, body: Any = None, api: bool = False) -> Any:
+    def call(self, kind: str, method: str, path: str, body: Any = None, api: bool = False) -> Any:
         headers = {"Host": HOST}
         if api:
             headers["Authorization"] = f"Bearer {self.fixtures.token}"
@@ -196,7 +198,7 @@ class Session:
             error = f"{method} {type(failure).__name__}"
             self.connection.close()
             self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        self.tally.add((time.perf_counter() - start) * 1000, error)
+        self.tally.add(kind, (time.perf_counter() - start) * 1000, error)
         return data
 
     def write(self) -> int:
@@ -208,6 +210,7 @@ class Session:
         from datetime import UTC, datetime
 
         draft = self.call(
+            "draft",
             "POST",
             "/api/encounters",
             {
@@ -222,7 +225,7 @@ class Session:
         )
         if draft is None:
             return 1
-        self.call("POST", f"/api/encounters/{draft['id']}/sign", {}, api=True)
+        self.call("sign", "POST", f"/api/encounters/{draft['id']}/sign", {}, api=True)
         return 2
 
 
@@ -255,12 +258,12 @@ def phase(
                 break
             kind = step % 3
             if kind == 0:
-                session.call("GET", "/patients/")
+                session.call("list", "GET", "/patients/")
             elif kind == 1:
                 chart = fixtures.patients[step % len(fixtures.patients)]
-                session.call("GET", f"/patients/{chart}/")
+                session.call("chart", "GET", f"/patients/{chart}/")
             else:
-                session.call("GET", "/api/patients", api=True)
+                session.call("api_list", "GET", "/api/patients", api=True)
         session.connection.close()
 
     start = time.perf_counter()
@@ -272,8 +275,8 @@ def phase(
     elapsed = time.perf_counter() - start
     samples = sorted(tally.latencies)
 
-    def pct(p: float) -> float:
-        return round(samples[min(len(samples) - 1, int(len(samples) * p))], 1) if samples else 0.0
+    def pct(p: float, of: list[float] = samples) -> float:
+        return round(of[min(len(of) - 1, int(len(of) * p))], 1) if of else 0.0
 
     return {
         "clients": clients,
@@ -285,6 +288,10 @@ def phase(
         "p99_ms": pct(0.99),
         "errors": sum(tally.errors.values()),
         "error_kinds": tally.errors,
+        "by_kind_p50_p95_ms": {
+            kind: [round(statistics.median(ms), 1), pct(0.95, sorted(ms))]
+            for kind, ms in sorted(tally.by_kind.items())
+        },
     }
 
 
@@ -319,7 +326,7 @@ def main() -> dict[str, Any]:
         {
             "database": vendor,
             "cores": os.cpu_count(),
-            "workers": args.workers or "default (2 x cores + 1)",
+            "workers": args.workers or "default (2 x cores)",
             "threads": args.threads or 1,
             "one_client": one,
             f"{args.clients}_clients": many,

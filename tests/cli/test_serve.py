@@ -204,9 +204,9 @@ def test_the_default_worker_count_follows_the_cores(monkeypatch: pytest.MonkeyPa
     from bonta.cli.management.commands.bonta_serve import default_workers
 
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    assert default_workers() == 9
+    assert default_workers() == 8
     monkeypatch.setattr(os, "cpu_count", lambda: None)
-    assert default_workers() == 3
+    assert default_workers() == 2
 
 
 @pytest.mark.parametrize(

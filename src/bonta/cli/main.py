@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load a demo clinic if it is empty")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    serve.add_argument("--workers", type=int, help="server processes (default 2 x cores + 1)")
+    serve.add_argument("--workers", type=int, help="server processes (default 2 x cores)")
     serve.add_argument("--threads", type=int, help="threads per process (default 1)")
 
     demo = command("demo", "Generate a synthetic demo clinic in the database.", run_demo)

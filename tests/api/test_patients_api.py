@@ -88,6 +88,10 @@ def test_an_unknown_adverse_event_type_is_refused(as_noor, alice):
         ({"units": "lots"}, "units"),
         ({"on": "2025-02-30"}, "on"),
         ({"muscles": ["eyebrow"]}, "muscles[0]"),
+        ({"lot_expiry": "2026-01-01"}, "lot_expiry"),  # an expiry without its lot
+        ({"lot": "C3\u0007", "lot_expiry": "2026-01-01"}, "lot"),
+        ({"lot": "C3", "lot_expiry": "2026-13-01"}, "lot_expiry"),
+        ({"lot": "x" * 201}, "lot"),
     ],
 )
 def test_an_invalid_external_administration_is_refused(as_grey, alice, change, field):
@@ -97,6 +101,30 @@ def test_an_invalid_external_administration_is_refused(as_grey, alice, change, f
     assert status == 422
     assert field in [e["field"] for e in answer["errors"]]
     assert not ExternalAdministration.objects.exists()
+
+
+def test_an_external_administration_keeps_its_lot_and_the_chart_lists_it(as_grey, alice, dr_grey):
+    body = {"on": "2025-01-02", "product": "xeomin", "units": "20", "pathway": "cosmetic",
+            "area": "glabellar_lines", "source_system": "Skin Clinic EHR",
+            "lot": "XL-2291", "lot_expiry": "2026-06-30"}  # fmt: skip
+    status, row = as_grey.post(f"/api/patients/{alice.pk}/external-administrations", body)
+    assert status == 201
+    assert (row["lot"], row["lot_expiry"]) == ("XL-2291", "2026-06-30")
+    stored = ExternalAdministration.objects.get()
+    assert (stored.lot, str(stored.lot_expiry)) == ("XL-2291", "2026-06-30")
+    # Without a lot: recorded, and shown so on the chart.
+    status, row = as_grey.post(
+        f"/api/patients/{alice.pk}/external-administrations",
+        {**body, "lot": "", "lot_expiry": None, "on": "2024-09-01"},
+    )
+    assert (status, row["lot"], row["lot_expiry"]) == (201, "", None)
+    as_grey.client.force_login(dr_grey)
+    page = as_grey.client.get(f"/patients/{alice.pk}/").content.decode()
+    given = page[page.index('id="ext-h"') :]
+    for shown in ("Xeomin", "XL-2291", "exp. 2026-06-30", "Glabellar", "Skin Clinic EHR"):
+        assert shown in given
+    assert "not sent" in given  # the record without a lot
+    assert given.index("2025-01-02") < given.index("2024-09-01")  # newest first
 
 
 @pytest.mark.parametrize(

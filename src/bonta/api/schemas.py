@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
     AwareDatetime,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     StrictBool,
@@ -171,7 +172,22 @@ class PatientIn(In):
     flags: PatientFlagsSchema | None = None
 
 
-class PatientOut(Schema):
+class PatientFlagsOut(BaseModel):
+    """The standing safety flags as the API shows them (a response: plain pydantic, no input
+    checks to run on what Bonta itself wrote)."""
+
+    pregnant: bool
+    breastfeeding: bool
+    conditions: list[str] = Field(examples=[["myasthenia_gravis"]])
+    allergies: list[str] = Field(examples=[["human_albumin"]])
+    medications: list[str] = Field(examples=[["aminoglycoside"]])
+    infection_sites: list[str] = Field(examples=[["frontalis"]])
+
+
+class PatientOut(BaseModel):
+    """A patient (a response: plain pydantic, validated from the dicts `patient_out` builds
+    without ninja's attribute getter, which cost more than the query on a page of 50)."""
+
     id: UUID
     record_number: str
     given_name: str
@@ -180,7 +196,7 @@ class PatientOut(Schema):
     sex: str
     email: str
     phone: str
-    flags: PatientFlagsSchema | None = Field(
+    flags: PatientFlagsOut | None = Field(
         description="Standing safety flags; null for roles that may not see clinical data"
     )
 
@@ -423,6 +439,8 @@ class ExternalAdministrationIn(In):
     muscles: list[str] | None = None
     source_system: str = Field(min_length=1, max_length=200, examples=["Other Clinic EHR"])
     source_id: str = Field(default="", max_length=200)
+    lot: str = Field(default="", max_length=200, description="the lot given, when known")
+    lot_expiry: IsoDate | None = Field(default=None, description="that lot's expiry, if sent")
 
 
 class ExternalAdministrationOut(Schema):
@@ -437,3 +455,5 @@ class ExternalAdministrationOut(Schema):
     muscles: list[str] | None
     source_system: str
     source_id: str
+    lot: str = Field(description='"" when the source did not send it')
+    lot_expiry: date | None

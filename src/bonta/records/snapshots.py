@@ -252,9 +252,15 @@ def signed_treatment(
     )
 
 
-def with_external(local: list[PastTreatment], patient_id: UUID) -> tuple[PastTreatment, ...]:
-    """`local` plus the patient's external records (one query), in the order the engine reads."""
-    external = ExternalAdministration.objects.filter(patient_id=patient_id)
+def with_external(
+    local: list[PastTreatment],
+    patient_id: UUID,
+    external: Iterable[ExternalAdministration] | None = None,
+) -> tuple[PastTreatment, ...]:
+    """`local` plus the patient's external records (one query, unless the caller has read
+    them: `external`), in the order the engine reads."""
+    if external is None:
+        external = ExternalAdministration.objects.filter(patient_id=patient_id)
     history = local + [_external(row) for row in external]
     return tuple(sorted(history, key=lambda h: (h.on, h.product)))
 

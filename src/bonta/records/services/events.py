@@ -108,6 +108,8 @@ def record_external_administration(
     source_id: str = "",
     area: str = "",
     muscles: Sequence[str] | None = None,
+    lot: str = "",
+    lot_expiry: date | None = None,
 ) -> ExternalAdministration:
     """Record BoNT given elsewhere; it counts in every cumulative-dose and interval rule.
 
@@ -142,7 +144,11 @@ def record_external_administration(
         else None,
         source_system=_source_system(source_system),
         source_id=optional_text(source_id, "source_id", 200),
+        lot=optional_text(lot, "lot", 200),
+        lot_expiry=a_date(lot_expiry, "lot_expiry") if lot_expiry is not None else None,
     )
+    if row.lot_expiry is not None and not row.lot:
+        raise InvalidInput("lot_expiry", "an expiry belongs to a lot: give the lot too")
     with transaction.atomic():
         # Same lock as sign-off: a sign-off in flight re-checks after this commits.
         Patient.objects.select_for_update().filter(pk=patient.pk).first()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from bonta.domain.anatomy import muscles, points
+from bonta.domain.anatomy import areas, muscles, points
 from bonta.domain.calendar import age_on
 from bonta.domain.products import all_products
 from bonta.domain.units import format_units
@@ -26,6 +26,17 @@ register = template.Library()
 def brand(code: str) -> str:
     product = all_products().get(code)
     return product.brand if product else code
+
+
+@register.filter
+def area_name(code: str) -> str:
+    area = areas().get(code)
+    return area.name if area else code
+
+
+@register.filter
+def muscle_names(codes: list[str] | None) -> str:
+    return ", ".join(muscles()[c].name if c in muscles() else c for c in codes or ())
 
 
 @register.filter

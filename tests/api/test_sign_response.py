@@ -60,3 +60,32 @@ def test_signing_an_unknown_encounter_is_a_404_and_writes_nothing(as_grey, as_no
     assert AuditEvent.objects.count() == before
     status, _ = as_noor.post("/api/encounters/00000000-0000-4000-8000-000000000000/sign", {})
     assert status == 403  # the role is checked before anything is read
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {"protocol": "glabellar_lines"},  # the protocol's points from one vial
+        {  # points given one by one, units that the column pads (4 → 4.00), another offset
+            "injections": [
+                {"muscle": "procerus", "side": "midline", "units": "4"},
+                {"muscle": "corrugator", "side": "left", "units": "4.5"},
+            ]
+        },
+        {},  # no plan yet
+    ],
+)
+def test_the_draft_response_is_what_a_fresh_read_gives(as_grey, alice, dr_grey, plan):
+    vial = make_vial(dr_grey, lot="D1")
+    body = {"patient_id": str(alice.pk), "pathway": "cosmetic", "product": "botox_cosmetic",
+            "at": "2026-03-02T09:30:00+01:00", "vial_id": str(vial.pk), **plan}  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        status, drafted = as_grey.post("/api/encounters", body)
+    assert status == 201, drafted
+    status, read = as_grey.get(f"/api/encounters/{drafted['id']}")
+    assert status == 200
+    assert drafted == read
+    assert drafted["at"] == "2026-03-02T08:30:00Z"
+    assert len(drafted["plan"]) == {"protocol": 5, "injections": 2}.get(next(iter(plan), ""), 0)
+    # no re-read of what was just written
+    assert not [q for q in queries.captured_queries if "records_addendum" in q["sql"]]

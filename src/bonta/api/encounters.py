@@ -38,9 +38,12 @@ def open_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Any]:
         pathway=payload.pathway,
         product=payload.product,
         at=payload.at,
+        as_read=True,
         **_plan(payload),
     )
-    return Status(201, services.get_encounter(encounter.pk, by=user))
+    # The draft as a GET gives it, from the rows just written (audited as `encounter.open`
+    # and `encounter.plan`): no second read or transaction.
+    return Status(201, encounter)
 
 
 @router.get("/{encounter_id}", response={200: EncounterOut, **ERRORS})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -135,8 +135,13 @@ def open_encounter(
     protocol: str | None = None,
     injections: Sequence[InjectionInput] = (),
     vial: UUID | str | None = None,
+    as_read: bool = False,
 ) -> Encounter:
     """Open a draft on one pathway, optionally with its plan, in one transaction.
+
+    `as_read`: the returned encounter holds its plan (and no administrations, overrides or
+    addenda) as if prefetched, from the rows just written: for a caller that shows it at once
+    (the API's response), not one that goes on to change it (those caches would go stale).
 
     Codes are validated here; a product or protocol for the other pathway is not refused
     here but reported by the safety check (product_not_for_pathway), as the label says it.
@@ -146,7 +151,7 @@ def open_encounter(
     encounter = Encounter(
         patient=patient,
         pathway=way.value,
-        at=aware(at, "at"),
+        at=aware(at, "at").astimezone(UTC),  # as the database gives it back
         product=get_product(product, "product").code,
         clinician=clinician or by,
     )
@@ -161,8 +166,11 @@ def open_encounter(
             patient_id=patient.pk,
             detail={"pathway": way.value, "product": encounter.product},
         )
-        if protocol or injections:
-            _write_plan(encounter, by, protocol, injections, vial)
+        plan = (
+            _write_plan(encounter, by, protocol, injections, vial) if protocol or injections else []
+        )
+    if as_read:
+        _known_rows(encounter, plan=plan, administrations=[], overrides=[], addenda=[])
     return encounter
 
 
@@ -436,7 +444,8 @@ def _write_plan(
     injections: Sequence[InjectionInput],
     vial: UUID | str | None,
     template: str | None = None,
-) -> None:
+) -> list[PlannedInjection]:
+    """Replace the draft's plan; the rows written, in order, as a read gives them back."""
     check_plan_size(len(injections))  # before any work on a huge list
     if template:
         _same_pathway(encounter, get_protocol(template, "template"), "template")
@@ -451,6 +460,7 @@ def _write_plan(
     check_plan_size(len(rows))  # with the protocol's points
     for position, row in enumerate(rows):
         row.position = position
+        row.units = _stored_decimal(PlannedInjection, "units", row.units)
     PlannedInjection.objects.filter(encounter=encounter).delete()
     PlannedInjection.objects.bulk_create(rows)  # the draft is locked and checked above
     _withdraw_on_plan_change(encounter, by)
@@ -466,6 +476,7 @@ def _write_plan(
         patient_id=encounter.patient_id,
         detail={"protocol": encounter.protocol, "count": len(rows)},
     )
+    return rows
 
 
 def _withdraw_on_plan_change(encounter: Encounter, by: User) -> None:

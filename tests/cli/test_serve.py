@@ -123,14 +123,18 @@ def server(tmp_path: Path) -> Iterator[Server]:
         stop(running)
 
 
+SERVER_APP = "bonta-test-server"  # the servers' PostgreSQL application_name (PGAPPNAME)
+
+
 def others_gone(connection: object) -> None:
-    """Wait (bounded) until no other session is connected to the test database: the servers'
+    """Wait (bounded) until the stopped servers' sessions have left the test database: their
     backends end a moment after their processes, and the test's flush must not meet them."""
     for _ in range(600):
         with connection.cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " WHERE datname = current_database() AND application_name = %s",
+                [SERVER_APP],
             )
             (others,) = cursor.fetchone()
         if others == 0:
@@ -267,6 +271,7 @@ def test_sign_offs_through_two_servers_never_exceed_the_cumulative_limit(tmp_pat
         "DATABASE_URL": url,
         "SECRET_KEY": settings.SECRET_KEY,
         "BONTA_AUDIT_KEY_FILE": str(settings.BONTA_AUDIT_KEY_FILE),
+        "PGAPPNAME": SERVER_APP,  # libpq's default application_name: their sessions, by name
     }
     connection.close()
     servers = [start(tmp_path / f"s{n}", "--workers", "2", env=env) for n in range(2)]

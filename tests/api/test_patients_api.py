@@ -148,3 +148,21 @@ def test_paging_at_its_bounds_answers(as_grey, alice):
     status, page = as_grey.get("/api/patients?limit=200&offset=0")
     assert (status, [p["id"] for p in page]) == (200, [str(alice.pk)])
     assert as_grey.get("/api/patients?limit=1&offset=10000000") == (200, [])
+
+
+def test_the_chart_lists_the_ten_latest_external_records_and_says_how_many(as_grey, alice, dr_grey):
+    from datetime import date, timedelta
+
+    from bonta.records import services
+
+    for n in range(12):
+        services.record_external_administration(
+            alice, by=dr_grey, on=date(2024, 1, 1) + timedelta(days=n), product="xeomin",
+            units="20", pathway_code="cosmetic", source_system="Skin Clinic EHR",
+            source_id=f"x-{n}", lot=f"LOT-{n:02d}",
+        )  # fmt: skip
+    as_grey.client.force_login(dr_grey)
+    page = as_grey.client.get(f"/patients/{alice.pk}/").content.decode()
+    given = page[page.index('id="ext-h"') :]
+    assert [f"LOT-{n:02d}" in given for n in range(12)] == [False] * 2 + [True] * 10
+    assert "The 10 latest of 12" in given

@@ -144,6 +144,7 @@ class TimelineEntry:
     status_label: str
     date: str  # the clinic's calendar date, YYYY-MM-DD
     what: str  # "BOTOX · 155 U" given, or "BOTOX · planned 20 U" for a draft
+    product: str = ""  # the encounter's product code (the consent panel's treated products)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,9 @@ class Chart:
     migraine_course: bool = False  # the patient has a chronic-migraine course (diary link)
     sessions: tuple[SignedVisit, ...] = ()  # every signed encounter, with its muscles
     external: tuple[ExternalAdministration, ...] = ()  # given elsewhere, newest first
+    # (pathway, product) of every encounter, planned or given: the consents the patient needs
+    # (`consent.services.treated_products`, which the consent panel reuses from here)
+    treated_products: frozenset[tuple[str, str]] = frozenset()
 
 
 def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
@@ -177,6 +181,7 @@ def patient_chart(patient_id: UUID | str, *, by: User) -> Chart:
             encounters=timeline,
             sessions=sessions,
             external=external,
+            treated_products=frozenset((e.pathway, e.product) for e in timeline),
             history=with_external(signed, patient.pk, external),
             open_events=list(
                 patient.adverse_events.filter(outcome__in=OPEN_OUTCOMES).order_by("-onset")
@@ -247,6 +252,7 @@ def _encounters(
             TimelineEntry(
                 pk=pk,
                 pathway=pathway,
+                product=product,
                 status=status,
                 status_label=labels[status],
                 # As the date filter would: the active time zone's calendar date.

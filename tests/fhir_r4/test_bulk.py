@@ -470,3 +470,23 @@ def test_the_reminder_worker_runs_queued_exports_too(
     kick(as_grey, "$export?_type=Patient", **ASYNC)
     assert Worker(batch_size=1, poll_seconds=1, enqueue_every_seconds=0).step() is True
     assert ExportJob.objects.get().status == ExportStatus.COMPLETED
+
+
+@pytest.mark.parametrize(
+    ("group", "pathway"), [("cosmetic", "cosmetic"), ("chronic-migraine", "chronic_migraine")]
+)
+def test_group_membership_is_courses_or_signed_visits_on_the_pathway(
+    clinic: dict[str, int], group: str, pathway: str
+) -> None:
+    """The set the Group definition states, computed plainly (the query is a UNION)."""
+    from bonta.records.models import Encounter
+
+    on_course = set(Course.objects.filter(pathway=pathway).values_list("patient_id", flat=True))
+    visited = set(
+        Encounter.objects.filter(pathway=pathway, status="signed").values_list(
+            "patient_id", flat=True
+        )
+    )
+    members = set(bulk.group_members(group).values_list("pk", flat=True))
+    assert members == on_course | visited
+    assert members

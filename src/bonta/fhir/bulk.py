@@ -125,12 +125,18 @@ GROUP_DEFINITION = (
 
 
 def group_members(group: str) -> QuerySet[Patient]:
+    """The group's patients: `id IN (courses UNION signed visits)`. Not two `IN`s joined by
+    OR: PostgreSQL cannot hash an OR of subqueries once they outgrow work_mem and re-ran the
+    visits' one per patient (a 100k-patient group export spent over 6 minutes on its first
+    query; the union takes 0.2 s)."""
     way = GROUPS[group].pathway.value
-    on_course = Course.objects.filter(pathway=way).values("patient_id")
-    visited = Encounter.objects.filter(pathway=way, status=EncounterStatus.SIGNED).values(
-        "patient_id"
+    on_course = Course.objects.filter(pathway=way).order_by().values("patient_id")
+    visited = (
+        Encounter.objects.filter(pathway=way, status=EncounterStatus.SIGNED)
+        .order_by()
+        .values("patient_id")
     )
-    return Patient.objects.filter(Q(pk__in=on_course) | Q(pk__in=visited))
+    return Patient.objects.filter(pk__in=on_course.union(visited))
 
 
 def group_resource(group: str) -> dict[str, Any]:

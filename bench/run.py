@@ -61,6 +61,11 @@ BENCHES = (
         ("sqlite", "postgresql"),
     ),
     Bench("bench_fhir_export", ("--patients", PATIENTS), ("sqlite", "postgresql")),
+    Bench(
+        "bench_fhir_export",
+        ("--patients", PATIENTS, "--group", "chronic-migraine"),
+        ("sqlite", "postgresql"),
+    ),
     Bench("bench_fhir_import", ("--patients", PATIENTS, "--runs", "3"), ("sqlite", "postgresql")),
     Bench("bench_audit_append", ("--seconds", "5"), ("sqlite", "postgresql")),
     Bench("bench_safety_check", (), ("sqlite",)),  # pure domain code: no database

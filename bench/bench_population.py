@@ -158,10 +158,10 @@ def load_sample(folder: Path, sample: int) -> list[object]:
 
     call_command("migrate", interactive=False, verbosity=0)
     with transaction.atomic():
-        DiaryEntry.objects.filter(patient__record_number__startswith="BENCH-").delete()
-        Encounter.objects.filter(patient__record_number__startswith="BENCH-").delete()
-        Course.objects.filter(patient__record_number__startswith="BENCH-").delete()
-        Patient.objects.filter(record_number__startswith="BENCH-").delete()
+        DiaryEntry.objects.filter(patient__record_number__startswith="POP-").delete()
+        Encounter.objects.filter(patient__record_number__startswith="POP-").delete()
+        Course.objects.filter(patient__record_number__startswith="POP-").delete()
+        Patient.objects.filter(record_number__startswith="POP-").delete()
     clinician = User.objects.filter(username="bench-neuro").first() or User.objects.create(
         username="bench-neuro", role=Role.CLINICIAN
     )
@@ -173,7 +173,7 @@ def load_sample(folder: Path, sample: int) -> list[object]:
     patients = {
         pkey: Patient(
             id=uuid.UUID(pid),
-            record_number=f"BENCH-{pkey:06d}",
+            record_number=f"POP-{pkey:06d}",
             given_name="B",
             family_name="Bench",
             birth_date=date(1980, 1, 1),

@@ -78,6 +78,14 @@ BENCHES = (
 )
 
 
+def bench_key(url: str) -> Path:
+    """Where the audit key of the benchmark database at `url` is kept (not in git)."""
+    from urllib.parse import urlsplit
+
+    name = urlsplit(url).path.lstrip("/") or "postgres"
+    return RESULTS / f".{name}-audit-key"
+
+
 def postgres_ready(url: str) -> str | None:
     """None when the database answers (created if missing), else why not."""
     try:
@@ -207,6 +215,10 @@ def main() -> None:
                         results.append((bench, engine, [], f"skipped: {postgres_problem}"))
                         continue
                     env["DATABASE_URL"] = postgres
+                    # The PostgreSQL database outlives this run's scratch folder: its audit
+                    # events are marked with a key that must outlive it too, or the next run's
+                    # sealer (new key) reports them as changed.
+                    env["BONTA_AUDIT_KEY_FILE"] = str(bench_key(postgres))
                 else:
                     env["DATABASE_URL"] = f"sqlite:///{Path(scratch) / 'bonta.sqlite3'}"
                 print(f"bench: {bench.name} on {engine} …", flush=True)

@@ -46,3 +46,26 @@ def test_every_chart_and_list_reads_without_writing_and_is_audited_once() -> Non
     assert len(listed.json()) == len(patients)
     assert api.get(f"/api/patients/{patients[0].pk}").status_code == 200
     assert AuditEvent.objects.count() == before + 2
+
+
+def test_the_api_and_fhir_reads_run_read_only_too() -> None:
+    """GET encounter, and FHIR read and search of every resource type, the Group reads."""
+    from bonta.fhir.resources import REGISTRY
+    from bonta.records.models import Encounter
+
+    generate(6, seed=12, years=3)
+    users = ensure_demo_users()
+    _, key = issue_token(users["clinician"], "read-only reads")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    encounter = Encounter.objects.order_by("at").first()
+    assert encounter is not None
+    before = AuditEvent.objects.count()
+    assert client.get(f"/api/encounters/{encounter.pk}").status_code == 200
+    patient = str(encounter.patient_id)
+    assert client.get(f"/fhir/R4/Patient/{patient}").status_code == 200
+    for name in sorted(REGISTRY):
+        response = client.get(f"/fhir/R4/{name}", {"_count": "5"})
+        assert response.status_code == 200, (name, response.content[:300])
+    for path in ("/fhir/R4/Group", "/fhir/R4/Group/cosmetic"):
+        assert client.get(path).status_code == 200, path
+    assert AuditEvent.objects.count() == before + 2 + len(REGISTRY) + 2

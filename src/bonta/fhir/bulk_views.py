@@ -8,7 +8,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.http import http_date
 
 from bonta.accounts.models import User
-from bonta.audit.log import record
+from bonta.audit.log import audited_read, record
 from bonta.fhir import bulk
 from bonta.fhir.bulk import GROUPS, BulkError
 from bonta.fhir.models import ExportFile, ExportJob, ExportLevel, ExportStatus
@@ -146,7 +146,7 @@ def group_read(request: HttpRequest, user: User, pk: str) -> HttpResponse:
         return refused
     if pk not in GROUPS:
         return fail(404, "not-found", f"No Group {pk!r} (groups: {', '.join(GROUPS)}).")
-    with transaction.atomic():
+    with audited_read():
         resource = bulk.group_resource(pk)
         record(
             "fhir.read",
@@ -164,7 +164,7 @@ def group_search(request: HttpRequest, user: User) -> HttpResponse:
     if refused:
         return refused
     root = _root(request)
-    with transaction.atomic():
+    with audited_read():
         groups = [bulk.group_resource(pk) for pk in GROUPS]
         record(
             "fhir.search",

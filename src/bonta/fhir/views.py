@@ -15,13 +15,12 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from bonta.accounts.models import User
 from bonta.accounts.tokens import user_for_key
-from bonta.audit.log import record
+from bonta.audit.log import audited_read, record
 from bonta.fhir import capability
 from bonta.fhir.bulk import BulkError
 from bonta.fhir.codes import CODE_SYSTEMS
@@ -138,7 +137,7 @@ def read(request: HttpRequest, user: User, resource_type: str, pk: str) -> HttpR
     refused = _allowed(user, kind)
     if refused:
         return refused
-    with transaction.atomic():
+    with audited_read():
         found = _one(kind, pk)
         if found is None:
             return fail(404, "not-found", f"No {kind.name} with id {pk!r}.")
@@ -166,7 +165,7 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     if parsed.unknown and _strict(request):
         names = ", ".join(sorted(parsed.unknown))
         return fail(400, "not-supported", f"Unknown search parameter(s): {names}", where=names)
-    with transaction.atomic():
+    with audited_read():
         total, resources = run(parsed)
         record(
             "fhir.search",

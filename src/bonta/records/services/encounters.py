@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from bonta.accounts.models import User
-from bonta.audit.log import record
+from bonta.audit.log import audited_read, record
 from bonta.domain.anatomy import check_side, get_muscle, get_point
 from bonta.domain.dilution import volume_ml
 from bonta.domain.errors import InvalidInput
@@ -412,7 +412,7 @@ def amend_encounter(encounter: Encounter, *, by: User, reason: str, text: str) -
 def get_encounter(encounter_id: UUID | str, *, by: User) -> Encounter:
     """One encounter with its plan, administrations, overrides and addenda; the read is audited."""
     require_role(by, CLINICAL_READ, "view encounters")
-    with transaction.atomic():
+    with audited_read():
         encounter = load(Encounter, encounter_id, "encounter")
         encounter = Encounter.objects.prefetch_related(
             "plan", "administrations", "overrides", "addenda"

@@ -118,6 +118,8 @@ def test_a_countersignature_is_the_second_clinicians_own_call(
     (override,) = body["overrides"]
     assert override["clinician_id"] == str(dr_grey.pk)
     assert override["countersigner_id"] == str(dr_okafor.pk)
+    # Built from what sign-off wrote (no re-read): the same as a fresh GET.
+    assert as_okafor.get(path) == (200, body)
 
 
 def test_a_nurse_token_cannot_countersign(as_grey, as_noor, dr_grey):

@@ -214,6 +214,46 @@ def test_the_server_thread_seals_and_sweeps(alice, dr_grey, crashing_refresh):
     assert not AuditEvent.objects.filter(seq__isnull=True).exists()
 
 
+def test_in_a_server_worker_the_refresh_is_left_to_the_background_thread(alice, dr_grey):
+    """`bonta serve` workers defer: a sign-off commits its mark and refreshes nothing, not even
+    after the response; the list is right meanwhile; the background pass refreshes it, whatever
+    the mark's age (the workers run no hook that could still be working on it)."""
+    from bonta.cli.gunicorn_app import background_loop
+
+    refreshed = []
+    real = recall.refresh_patients
+    stale.defer_to_background()
+    try:
+        recall.refresh_patients = lambda ids: refreshed.append(list(ids)) or real(ids)  # type: ignore[assignment]
+        with committed():
+            services.sign_encounter(draft_for(alice, dr_grey), dr_grey)
+        stale.mark_stale(alice.pk)  # outside a transaction too: marked, not refreshed
+        assert refreshed == []
+        assert RecallStale.objects.filter(patient=alice).exists()
+        assert not RecallDue.objects.exists()
+        assert [(p, kind) for p, _, kind, _ in listed(dr_grey)] == [(alice.pk, "review")]
+        background_loop(interval=0, passes=1)  # the mark is seconds old, not 5 s
+    finally:
+        recall.refresh_patients = real  # type: ignore[assignment]
+        stale.defer_to_background(False)
+    assert refreshed == [[alice.pk]]
+    assert not RecallStale.objects.exists()
+    assert recall.stored_rows() == recall.computed_rows([alice.pk])
+
+
+def test_a_served_worker_defers_its_refreshes(monkeypatch):
+    from bonta.cli import gunicorn_app
+
+    monkeypatch.setattr(
+        gunicorn_app.threading, "Thread", lambda **kw: type("T", (), {"start": lambda self: None})()
+    )
+    gunicorn_app.start_sealer()
+    try:
+        assert stale._deferred is True
+    finally:
+        stale.defer_to_background(False)
+
+
 # ---- races, on both engines ----------------------------------------------------------------
 
 

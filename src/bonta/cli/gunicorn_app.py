@@ -7,9 +7,10 @@ Django application is loaded once in the parent (`preload_app`) so workers fork 
 The background thread runs in exactly one worker process: each worker starts one after it
 forks (`post_worker_init`), and a file lock in the data folder lets only one of them work; if
 that worker exits, another takes over within a second. Each second it seals the waiting audit
-events (`bonta.audit.sealer`), and every few seconds it sweeps the recall list's stale marks
-(`bonta.appointments.services.stale`: patients whose after-commit refresh died with its
-process). Not in the parent: a thread running there while it forks workers could leave a child
+events (`bonta.audit.sealer`) and refreshes the recall dates of every patient marked since
+(`bonta.appointments.services.stale`: the workers' sign-offs and imports only mark them, in
+their transaction, and leave the refresh to this thread, so a request's process does none of
+it). Not in the parent: a thread running there while it forks workers could leave a child
 holding a lock (SQLite's, the allocator's) that no thread in the child will ever release.
 """
 
@@ -68,18 +69,17 @@ class BontaServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no t
 
 
 SEAL_EVERY = 1.0  # seconds between sealing passes
-SWEEP_EVERY = 5.0  # seconds between sweeps of stale recall marks
+SWEEP_EVERY = 1.0  # seconds between sweeps of the recall marks (every mark: workers defer)
 
 
 def start_sealer() -> threading.Thread:
-    """In a freshly forked worker: the recall refresher (every worker: its requests' after-
-    commit refreshes run there, after the response), and the background thread (one process
-    seals and sweeps)."""
+    """In a freshly forked worker: after-commit recall refreshes deferred to the background
+    sweep, and the background thread (one process seals and sweeps)."""
     from django.conf import settings
 
-    from bonta.appointments.services.stale import start_refresher
+    from bonta.appointments.services.stale import defer_to_background
 
-    start_refresher()
+    defer_to_background()
     thread = threading.Thread(
         target=_background,
         args=(settings.DATA_DIR / "audit-sealer.lock",),
@@ -108,6 +108,8 @@ def background_loop(
 ) -> None:
     """Seal every `interval` seconds, sweep stale recall marks every `sweep_every` (both log
     their errors and carry on); forever, or `passes` times (tests)."""
+    from datetime import timedelta
+
     from bonta.appointments.services.stale import sweep_quietly
     from bonta.audit.sealer import seal_quietly
 
@@ -116,7 +118,7 @@ def background_loop(
     while passes is None or done < passes:
         seal_quietly()
         if time.monotonic() - last_sweep >= sweep_every:
-            sweep_quietly()
+            sweep_quietly(older_than=timedelta(0))  # no worker hook is running for any mark
             last_sweep = time.monotonic()
         done += 1
         if passes is None or done < passes:

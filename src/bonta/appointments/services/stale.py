@@ -8,12 +8,15 @@ rolls back with the change. The recomputation happens after commit:
 
 - **One hook per outermost transaction.** The patient ids marked in a transaction gather in one
   per-thread set, and one `transaction.on_commit` hook refreshes them all in one
-  `recall.refresh_patients(ids)` call (an import of 500 patients: one refresh). In a process
-  that started the background refresher (`start_refresher`: every `bonta serve` worker) the
-  hook hands the ids to that thread, so the request's response does not wait for the refresh
-  either; elsewhere (commands, tests, the worker) it refreshes at once, in the caller's
-  thread. A mark made in a savepoint that rolls back (its hook is dropped with it) registers
-  a new hook at the next mark; refreshing an extra patient is harmless. The hook never
+  `recall.refresh_patients(ids)` call (an import of 500 patients: one refresh). In a
+  `bonta serve` worker (`defer_to_background`) the hook does nothing: the marks wait for the
+  server's one background thread, which sweeps every mark each second — so the process that
+  answered the request spends nothing on the refresh, not even after the response, where a
+  refresher thread in the same process took the CPU from its next request. In a process that
+  started a refresher thread (`start_refresher`) the hook hands the ids to it; elsewhere
+  (commands, tests, the worker) it refreshes at once, in the caller's thread. A mark made
+  in a savepoint that rolls back (its hook is dropped with it) registers a new hook at the
+  next mark; refreshing an extra patient is harmless. The hook never
   raises: a failed refresh is logged and its marks stay for the sweep.
 - **Idempotent and race-safe.** `refresh_patients` locks the patients' rows (sign-off and
   imports take the same lock), reads each mark's token, then the history, writes the rows and
@@ -24,8 +27,8 @@ rolls back with the change. The recomputation happens after commit:
 - **The safety net.** A process that dies between commit and its hook leaves marks behind.
   `sweep()` refreshes marks older than `SWEEP_AFTER` (younger ones belong to a hook still
   running): `bonta worker` runs it each pass (registered in `OTHER_JOBS` by bonta.reminders),
-  the `bonta serve` background thread every few seconds, `bonta recall refresh-stale` on
-  demand.
+  `bonta recall refresh-stale` on demand; the `bonta serve` background thread sweeps every
+  mark, whatever its age, each second (its workers run no hooks).
 - **The recall list stays right meanwhile**: `recall_list` recomputes the marked patients' due
   dates when it reads (in memory, writing nothing) instead of reading their stored rows, so a
   mark left behind changes how fast the list is read, never what it says.
@@ -65,7 +68,8 @@ def mark_stale(patient_id: UUID) -> None:
         update_fields=["token", "marked_at"],
     )
     if not connection.in_atomic_block:
-        refresh_quietly([patient_id])
+        if not _deferred:
+            refresh_quietly([patient_id])
         return
     _pending().ids.add(patient_id)
 
@@ -80,10 +84,23 @@ class _AfterCommit:
         if getattr(_local, "pending", None) is self:
             _local.pending = None
         ids = sorted(self.ids)
+        if _deferred:
+            return  # the marks are committed: the server's background sweep refreshes them
         if _refresher is not None and _refresher.is_alive():
             _queue.put(ids)
         else:
             refresh_quietly(ids)
+
+
+# A `bonta serve` worker: hooks leave the marks to the server's background sweep.
+_deferred = False
+
+
+def defer_to_background(on: bool = True) -> None:
+    """From now on (in this process), after-commit hooks refresh nothing: the committed marks
+    wait for the background sweep (`bonta serve`'s background thread, every second)."""
+    global _deferred
+    _deferred = on
 
 
 # The background refresher of this process (None: hooks refresh in the caller's thread).
@@ -200,12 +217,12 @@ def sweep(older_than: timedelta = SWEEP_AFTER, batch: int = SWEEP_BATCH) -> int:
         done += len(ids)
 
 
-def sweep_quietly() -> int:
+def sweep_quietly(older_than: timedelta = SWEEP_AFTER) -> int:
     """One `sweep` for a loop (worker pass, server thread): errors are logged, never raised."""
     try:
         if not connection.in_atomic_block:  # (tests run inside one)
             close_old_connections()
-        return sweep()
+        return sweep(older_than)
     except Exception:
         log.exception("recall sweep failed; retrying next pass")
         if not connection.in_atomic_block:

@@ -255,7 +255,10 @@ def test_a_wear_off_date_after_a_back_dated_renewal_and_a_same_day_twin_agree_wi
     signed(alice, dr_grey, now - timedelta(days=300))  # back-dated: treated it again before
     signed(alice, dr_grey, now - timedelta(days=110))
     bob = make_patient(dr_grey, "B-002", given_name="Bob")
-    twin_at = now - timedelta(days=400)
+    # Twins on one calendar day whatever the hour the test runs (at 22:00 "+2 h" was the next
+    # day, and the second session renewed the first one's effect before its report).
+    twin_at = timezone.localtime(now).replace(hour=10, minute=0, second=0, microsecond=0)
+    twin_at -= timedelta(days=400)
     reported = signed(bob, dr_grey, twin_at)
     signed(bob, dr_grey, twin_at + timedelta(hours=2), "forehead_and_glabellar_lines")
     record_wear_off(

@@ -72,13 +72,6 @@ def record(
     unexpected = set(detail) - DETAIL_KEYS
     if unexpected:
         raise ValueError(f"audit detail keys not allowed: {sorted(unexpected)}")
-    folded = _fold(action, actor, object_type, object_id, patient_id, detail)
-    if folded is not None:
-        return folded
-    pending = _PENDING.get()
-    if pending is not None:  # an audited read's snapshot: written when the read has ended
-        pending.append((action, actor, object_type, object_id, patient_id, detail))
-        return _unsaved(action, actor, object_type, object_id, patient_id, detail)
     event = AuditEvent(
         at=timezone.now(),
         actor_id=getattr(actor, "pk", None),
@@ -90,14 +83,26 @@ def record(
         detail=detail,
         chain=CURRENT,
     )
+    if _folded(event):  # inside one_read_event: kept for its one write, returned unsaved
+        return event
+    pending = _PENDING.get()
+    if pending is not None:  # an audited read's snapshot: written when the read has ended
+        pending.append(event)
+        return event
+    _append(event)
+    return event
+
+
+def _append(event: AuditEvent) -> None:
+    """Write `event` unsealed: its mark (HMAC of its content) makes an edit before sealing
+    detectable."""
     event.mark = unsealed_mark(event, audit_key())
     event.save(force_insert=True)
-    return event
 
 
 # ---- reads: a snapshot, then the event ---------------------------------------------------------
 
-_Pending = list[tuple[str, Any, str, object, object, dict[str, Any]]]
+_Pending = list[AuditEvent]
 _PENDING: ContextVar[_Pending | None] = ContextVar("bonta_audit_pending", default=None)
 
 
@@ -128,36 +133,8 @@ def audited_read() -> Iterator[None]:
         _PENDING.reset(token)
     if pending:
         with transaction.atomic():
-            for action, actor, object_type, object_id, patient_id, detail in pending:
-                record(
-                    action,
-                    actor=actor,
-                    object_type=object_type,
-                    object_id=object_id,
-                    patient_id=patient_id,
-                    detail=detail,
-                )
-
-
-def _unsaved(
-    action: str,
-    actor: Any | None,
-    object_type: str,
-    object_id: object,
-    patient_id: object | None,
-    detail: dict[str, Any],
-) -> AuditEvent:
-    """The event as record() will write it, not saved (no seq, no hash) — what a caller holds."""
-    return AuditEvent(
-        at=timezone.now(),
-        actor_id=getattr(actor, "pk", None),
-        actor_role=getattr(actor, "role", "") or "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        patient_id=patient_id,
-        detail=detail,
-    )
+            for event in pending:
+                _append(event)
 
 
 # ---- one event per page read -----------------------------------------------------------------
@@ -216,33 +193,26 @@ def one_read_event(*, actor: Any | None, patient_id: object) -> Iterator[None]:
     )
 
 
-def _fold(
-    action: str,
-    actor: Any | None,
-    object_type: str,
-    object_id: object,
-    patient_id: object | None,
-    detail: dict[str, Any],
-) -> AuditEvent | None:
-    """Inside one_read_event, for its patient and actor: keep the event for the one write and
-    return it unsaved (no seq, no hash); otherwise None, and record appends as usual."""
+def _folded(event: AuditEvent) -> bool:
+    """Inside one_read_event, for its patient and actor: keep the event for the one write
+    (True: the caller returns it unsaved, no seq, no hash); otherwise False, appended as usual."""
     reading = _READING.get()
     if (
         reading is None
-        or patient_id is None
-        or str(patient_id) != reading.patient_id
-        or getattr(actor, "pk", None) != reading.actor_id
+        or event.patient_id is None
+        or str(event.patient_id) != reading.patient_id
+        or event.actor_id != reading.actor_id
     ):
-        return None
+        return False
     reading.events.append(
         {
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "detail": detail,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "detail": event.detail,
         }
     )
-    return _unsaved(action, actor, object_type, object_id, patient_id, detail)
+    return True
 
 
 def verify_chain() -> int | None:

@@ -35,11 +35,3 @@ def fws(grade: int | None) -> str:
     from bonta.cosmetic.outcomes import FWS_GRADES
 
     return "—" if grade is None else f"{grade} {FWS_GRADES[grade]}"
-
-
-@register.filter
-def area_name(code: str) -> str:
-    from bonta.domain.anatomy import areas
-
-    area = areas().get(code)
-    return area.name if area else code

@@ -30,6 +30,7 @@ def brand(code: str) -> str:
 
 @register.filter
 def area_name(code: str) -> str:
+    """An area's name (the code itself if unknown); the cosmetic panel loads it from here."""
     area = areas().get(code)
     return area.name if area else code
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -670,3 +670,20 @@ def test_reception_sees_the_patients_real_appointments_on_the_demographics_page(
     page = text(as_rita.get(f"/patients/{alice.pk}/"))
     assert "Tue 11 Mar 2025" in page
     assert "visible to clinical staff only" in page
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 6), date(2026, 12, 5), date(2026, 12, 7)])
+def test_a_demo_visit_due_on_a_weekend_a_week_ago_stays_in_the_calendar(today, dr_grey, alice):
+    """Regression (found on Sunday 2026-12-06): due a week ago on a Sunday, the visit moved
+    to the Friday before, outside the calendar's first week."""
+    from bonta.appointments.demo import Calendar
+    from bonta.domain.pathways import Pathway
+
+    for seed in range(40):
+        calendar = Calendar(seed, today)
+        calendar.rng.random = lambda: 0.0  # always booked
+        for due in (today - timedelta(days=7), today - timedelta(days=6)):
+            for booked in calendar._book(alice, Pathway.COSMETIC, "touch_up", due, dr_grey):
+                day = timezone.localdate(booked.starts_at)
+                assert today - timedelta(days=7) <= day
+                assert day.weekday() < 5

@@ -93,7 +93,11 @@ class Calendar:
         if self.rng.random() > BOOKED_SHARE:
             return []
         if due.weekday() >= 5:  # the clinic is closed at weekends: the Friday or the Monday
-            due += timedelta(days=self.rng.choice([4 - due.weekday(), 7 - due.weekday()]))
+            friday = due + timedelta(days=4 - due.weekday())
+            monday = due + timedelta(days=7 - due.weekday())
+            # never before the calendar's first week (a Sunday a week ago: the Monday)
+            earliest = self.today - timedelta(days=7)
+            due = self.rng.choice([friday, monday]) if friday >= earliest else monday
         day = due
         if (clinician.pk, day) in self.full:
             return []

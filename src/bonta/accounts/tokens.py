@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bonta.accounts.models import ApiToken, Role, User
 from bonta.audit.log import record
+from bonta.db.prepared import Statement, field_of
 
 KEY_PREFIX = "bonta_"
 MAX_DAYS = 3650
@@ -52,23 +53,29 @@ def issue_token(user: User, name: str, *, days: int | None = None) -> tuple[ApiT
     return token, key
 
 
+# Every API request runs this (compiled once: bonta.db.prepared).
+_LIVE_TOKEN: Statement[ApiToken] = Statement(
+    lambda key_hash, now: (
+        ApiToken.objects.select_related("user")
+        .filter(
+            key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+        )
+        .exclude(user__role=Role.PATIENT)
+        .order_by("pk")[:1]
+    ),
+    key_hash=field_of(ApiToken, "key_hash"),
+    now=field_of(ApiToken, "expires_at"),
+)
+
+
 def user_for_key(key: str) -> User | None:
     """The active staff user a live key belongs to, else None (revoked, expired, unknown,
     inactive, or a patient account)."""
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(
-            key_hash=hash_key(key),
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-            user__is_active=True,
-        )
-        .exclude(user__role=Role.PATIENT)
-        .first()
-    )
-    if token is None:
+    found = _LIVE_TOKEN.run(key_hash=hash_key(key), now=now)
+    if not found:
         return None
+    token = found[0]
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from bonta.consent.models import Consent, ConsentDocument, ConsentKind
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.domain.products import all_products, products_for
@@ -126,20 +127,33 @@ def has_current_consent(patient_id: UUID, kind: str, product: str | None = None)
     return Consent.objects.filter(current_filter(kind, product), patient_id=patient_id).exists()
 
 
-def require_current_consent(patient_id: UUID, pathway: str, products: Iterable[str]) -> None:
-    """Raise ConsentRequired unless the patient's current consents for `pathway` cover every
-    product the plan uses (no product named: the pathway's default product). Two queries."""
-    wanted = sorted(set(products)) or [DEFAULT_PRODUCT.get(pathway, "")]
+def _documents_signed(kind: str, patient_id: UUID) -> QuerySet[ConsentDocument]:
+    """Every version of `kind`, each annotated `signed`: does the patient hold it, not withdrawn."""
     signed_here = Consent.objects.filter(
         document_id=OuterRef("pk"), patient_id=patient_id, withdrawn_at__isnull=True
     )
-    latest: dict[str, ConsentDocument] = {}  # product -> its latest version, signed or not
-    documents = (
-        ConsentDocument.objects.filter(kind=pathway)
+    return (
+        ConsentDocument.objects.filter(kind=kind)
         .annotate(signed=Exists(signed_here))
         .only("product", "version")
         .order_by("product", "version")
     )
+
+
+# Sign-off runs it every time (compiled once: bonta.db.prepared).
+_DOCUMENTS_SIGNED: Statement[ConsentDocument] = Statement(
+    _documents_signed,
+    kind=field_of(ConsentDocument, "kind"),
+    patient_id=field_of(Consent, "patient"),
+)
+
+
+def require_current_consent(patient_id: UUID, pathway: str, products: Iterable[str]) -> None:
+    """Raise ConsentRequired unless the patient's current consents for `pathway` cover every
+    product the plan uses (no product named: the pathway's default product). Two queries."""
+    wanted = sorted(set(products)) or [DEFAULT_PRODUCT.get(pathway, "")]
+    latest: dict[str, ConsentDocument] = {}  # product -> its latest version, signed or not
+    documents = _DOCUMENTS_SIGNED.run(kind=pathway, patient_id=patient_id)
     for document in documents:  # one query: every version of the kind, signed or not
         latest[document.product] = document
     held = [(d.version, d.product) for d in latest.values() if d.signed]  # type: ignore[attr-defined]

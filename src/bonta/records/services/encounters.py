@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.audit.log import audited_read, record
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.anatomy import check_side, get_muscle, get_point
 from bonta.domain.dilution import volume_ml
 from bonta.domain.errors import InvalidInput
@@ -80,11 +81,17 @@ def history_changed(patient_id: UUID) -> None:
 SIGN_OFF_GUARDS: list[Callable[[UUID, str, frozenset[str]], None]] = []
 
 
+_PLAN_VIAL_PRODUCTS: Statement[str] = Statement(
+    lambda encounter_id: PlannedInjection.objects.filter(encounter_id=encounter_id).values_list(
+        "vial__product", flat=True
+    ),
+    encounter_id=field_of(PlannedInjection, "encounter"),
+)
+
+
 def plan_products(encounter: Encounter) -> frozenset[str]:
     """The products an encounter's plan uses: its product and each planned vial's (one query)."""
-    vials = PlannedInjection.objects.filter(encounter_id=encounter.pk).values_list(
-        "vial__product", flat=True
-    )
+    vials = _PLAN_VIAL_PRODUCTS.run(encounter_id=encounter.pk)
     return frozenset({encounter.product, *(p for p in vials if p)} - {""})
 
 
@@ -154,6 +161,7 @@ def open_encounter(
         at=aware(at, "at").astimezone(UTC),  # as the database gives it back
         product=get_product(product, "product").code,
         clinician=clinician or by,
+        protocol=protocol or "",  # _write_plan checks it; a refusal rolls the INSERT back
     )
     with transaction.atomic():
         encounter.course = course_for(patient, way, encounter.at, course)
@@ -167,11 +175,22 @@ def open_encounter(
             detail={"pathway": way.value, "product": encounter.product},
         )
         plan = (
-            _write_plan(encounter, by, protocol, injections, vial) if protocol or injections else []
+            _write_plan(encounter, by, protocol, injections, vial, new=True)
+            if protocol or injections
+            else []
         )
     if as_read:
         _known_rows(encounter, plan=plan, administrations=[], overrides=[], addenda=[])
     return encounter
+
+
+_ACTIVE_COURSE: Statement[Course] = Statement(
+    lambda patient_id, pathway: Course.objects.filter(
+        patient_id=patient_id, pathway=pathway, status=CourseStatus.ACTIVE
+    ).order_by("pk")[:1],
+    patient_id=field_of(Course, "patient"),
+    pathway=field_of(Course, "pathway"),
+)
 
 
 def course_for(patient: Patient, way: Pathway, at: datetime, course: Course | None) -> Course:
@@ -180,9 +199,8 @@ def course_for(patient: Patient, way: Pathway, at: datetime, course: Course | No
         if course.patient_id != patient.pk or course.pathway != way.value:
             raise InvalidInput("course", "belongs to another patient or pathway")
         return course
-    found = Course.objects.filter(
-        patient=patient, pathway=way.value, status=CourseStatus.ACTIVE
-    ).first()
+    active = _ACTIVE_COURSE.run(patient_id=patient.pk, pathway=way.value)
+    found = active[0] if active else None
     return found or Course.objects.create(
         patient=patient, pathway=way.value, started_on=local_date(at)
     )
@@ -444,8 +462,13 @@ def _write_plan(
     injections: Sequence[InjectionInput],
     vial: UUID | str | None,
     template: str | None = None,
+    new: bool = False,
 ) -> list[PlannedInjection]:
-    """Replace the draft's plan; the rows written, in order, as a read gives them back."""
+    """Replace the draft's plan; the rows written, in order, as a read gives them back.
+
+    `new`: the draft was inserted in this transaction, so it has no plan rows and no
+    countersignature request to remove.
+    """
     check_plan_size(len(injections))  # before any work on a huge list
     if template:
         _same_pathway(encounter, get_protocol(template, "template"), "template")
@@ -461,9 +484,11 @@ def _write_plan(
     for position, row in enumerate(rows):
         row.position = position
         row.units = _stored_decimal(PlannedInjection, "units", row.units)
-    PlannedInjection.objects.filter(encounter=encounter).delete()
+    if not new:
+        PlannedInjection.objects.filter(encounter=encounter).delete()
     PlannedInjection.objects.bulk_create(rows)  # the draft is locked and checked above
-    _withdraw_on_plan_change(encounter, by)
+    if not new:
+        _withdraw_on_plan_change(encounter, by)
     recorded = protocol or template or ""
     if encounter.protocol != recorded:  # unchanged on most edits: no UPDATE needed
         encounter.protocol = recorded
@@ -496,7 +521,14 @@ def _withdraw_on_plan_change(encounter: Encounter, by: User) -> None:
 def _vials_by_id(ids: Iterable[UUID | str | None]) -> dict[str, Vial]:
     """The vials named (by canonical id string); ids not found are simply absent."""
     wanted = {key for key in map(_vial_key, ids) if key and _is_uuid(key)}
+    if len(wanted) == 1:  # the usual plan: one vial (compiled once)
+        return {str(v.pk): v for v in _VIAL.run(vial_id=next(iter(wanted)))}
     return {str(v.pk): v for v in Vial.objects.filter(pk__in=wanted)}
+
+
+_VIAL: Statement[Vial] = Statement(
+    lambda vial_id: Vial.objects.filter(pk=vial_id), vial_id=field_of(Vial, "id")
+)
 
 
 def _is_uuid(key: str) -> bool:
@@ -601,6 +633,14 @@ def _override_shapes(overrides: Sequence[OverrideInput]) -> list[OverrideInput]:
     return shaped
 
 
+_LOCK_ENCOUNTER: Statement[Encounter] = Statement(
+    lambda encounter_id: (
+        Encounter.objects.select_for_update().select_related("patient").filter(pk=encounter_id)[:1]
+    ),
+    encounter_id=field_of(Encounter, "id"),
+)
+
+
 def _lock_for_sign_off(encounter: Encounter) -> Encounter:
     """The draft, locked with its patient; refused when already signed or without consent."""
     # The patient row is the lock: two sessions for one patient cannot both pass the
@@ -608,12 +648,10 @@ def _lock_for_sign_off(encounter: Encounter) -> Encounter:
     # statement; SQLite's IMMEDIATE BEGIN serialises writers).
     # `encounter` may be just a primary key (the API passes `Encounter(pk=id)`): this read is
     # the one that finds it.
-    try:
-        locked = (
-            Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
-        )
-    except Encounter.DoesNotExist:
-        raise NotFound("No such encounter.") from None
+    found = _LOCK_ENCOUNTER.run(encounter_id=encounter.pk)
+    if not found:
+        raise NotFound("No such encounter.")
+    locked = found[0]
     if locked.is_signed:
         raise Conflict(
             f"This encounter was already signed at {locked.signed_at:%Y-%m-%d %H:%M} UTC; "

@@ -1,0 +1,171 @@
+"""bonta.db.prepared: a Statement's remembered SQL is the ORM's, and its rows are the queryset's."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+# The modules that define the hot statements (imported so ALL holds every one of them).
+import bonta.accounts.tokens
+import bonta.consent.guard
+import bonta.records.services.encounters
+import bonta.records.snapshots  # noqa: F401
+from bonta.db.prepared import ALL, Statement, field_of
+from bonta.records.models import Encounter, Patient, PlannedInjection, Vial
+
+pytestmark = pytest.mark.django_db
+
+
+def _sample(field):
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind == "UUIDField":
+        return uuid.uuid4()
+    if kind == "DateTimeField":
+        return timezone.now()
+    return "cosmetic"
+
+
+def test_every_statement_is_defined_by_the_hot_modules():
+    names = {s.build.__qualname__ for s in ALL}
+    assert len(ALL) >= 9, names
+
+
+@pytest.mark.parametrize("statement", ALL, ids=lambda s: s.build.__qualname__)
+def test_remembered_sql_and_parameters_are_the_orms(statement):
+    for _ in range(3):  # new values each time: the same SQL, the values where the ORM puts them
+        values = {name: _sample(field) for name, field in statement.fields.items()}
+        remembered, fresh = statement.check(**values)
+        assert remembered == fresh
+
+
+@pytest.fixture
+def clinician():
+    from bonta.accounts.models import User
+
+    user = User(username="prep_clinician", role="clinician")
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _patient(n: int) -> Patient:
+    return Patient.objects.create(
+        record_number=f"PREP{n:04d}",
+        given_name="Prep",
+        family_name=f"Test{n}",
+        birth_date=timezone.localdate() - timedelta(days=365 * 40),
+        sex="female",
+    )
+
+
+BY_FAMILY: Statement[Patient] = Statement(
+    lambda family_name: Patient.objects.filter(family_name=family_name).order_by("pk"),
+    family_name=field_of(Patient, "family_name"),
+)
+NAMES: Statement[tuple[str, str]] = Statement(
+    lambda family_name: (
+        Patient.objects.filter(family_name=family_name)
+        .values_list("given_name", "record_number")
+        .order_by("record_number")
+    ),
+    family_name=field_of(Patient, "family_name"),
+)
+
+
+def test_rows_are_the_querysets_for_each_new_value():
+    a, b = _patient(1), _patient(2)
+    assert BY_FAMILY.run(family_name="Test1") == [a]
+    assert BY_FAMILY.run(family_name="Test2") == [b]  # the new value, not the first one
+    assert BY_FAMILY.run(family_name="nobody") == []
+    assert NAMES.run(family_name="Test2") == [("Prep", "PREP0002")]
+    found = BY_FAMILY.run(family_name="Test1")[0]
+    assert found.birth_date == a.birth_date  # converted as the ORM converts it
+
+
+def test_model_rows_with_select_related_and_annotations(clinician):
+    from bonta.records.services import encounters as svc
+    from bonta.records.snapshots import planned_rows
+
+    patient = _patient(3)
+    now = timezone.now()
+    vial = Vial.objects.create(
+        product="botox_cosmetic",
+        lot="PREP1",
+        expiry=(now + timedelta(days=300)).date(),
+        size_units=Decimal(100),
+        diluent_ml=Decimal("2.5"),
+        reconstituted_at=now - timedelta(minutes=5),
+    )
+    encounter = svc.open_encounter(
+        patient,
+        by=clinician,
+        pathway="cosmetic",
+        product="botox_cosmetic",
+        at=now,
+        protocol="glabellar_lines",
+        vial=vial.pk,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        rows = planned_rows(encounter.pk)
+    assert len(queries) == 1  # the vial came with it (select_related)
+    expected = list(PlannedInjection.objects.filter(encounter=encounter).order_by("position"))
+    assert [r.pk for r in sorted(rows, key=lambda r: r.position)] == [r.pk for r in expected]
+    assert all(r.vial == vial and r.vial.lot == "PREP1" for r in rows)
+    assert all(r.vial_drawn == 0 and r.vial_discarded == 0 for r in rows)
+    assert sum(r.units for r in rows) == Decimal(20)  # glabellar lines: 20 U
+
+
+def test_a_value_that_is_not_an_equality_parameter_is_refused():
+    fuzzy = Statement(
+        lambda family_name: Patient.objects.filter(family_name__icontains=family_name),
+        family_name=field_of(Patient, "family_name"),
+    )
+    ALL.remove(fuzzy)
+    with pytest.raises(ValueError, match="not found as parameters"):
+        fuzzy.run(family_name="x")
+
+
+def test_wrong_value_names_are_refused():
+    with pytest.raises(TypeError, match="family_name"):
+        BY_FAMILY.run(family="x")
+
+
+def test_a_malformed_uuid_is_refused_as_the_orm_refuses_it():
+    from django.core.exceptions import ValidationError
+
+    from bonta.records.services.encounters import _LOCK_ENCOUNTER
+
+    with transaction.atomic(), pytest.raises(ValidationError):
+        _LOCK_ENCOUNTER.run(encounter_id="not-a-uuid")
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="SQLite has no row locks")
+@pytest.mark.django_db(transaction=True)  # autocommit: outside any transaction
+def test_a_locking_statement_outside_a_transaction_is_refused_as_the_orm_refuses_it():
+    from bonta.records.services.encounters import _LOCK_ENCOUNTER
+
+    with pytest.raises(TransactionManagementError):
+        _LOCK_ENCOUNTER.run(encounter_id=uuid.uuid4())
+    with pytest.raises(TransactionManagementError):
+        list(Encounter.objects.select_for_update().filter(pk=uuid.uuid4()))
+
+
+def test_each_thread_compiles_its_own():
+    mine = BY_FAMILY._compiled("default")
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(BY_FAMILY._compiled("default")))
+    worker.start()
+    worker.join()
+    assert theirs
+    assert theirs[0].compiler is not mine.compiler
+    assert theirs[0].sql == mine.sql
+    assert BY_FAMILY._compiled("default") is mine  # kept for this thread

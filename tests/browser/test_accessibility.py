@@ -132,6 +132,31 @@ def test_new_patient_form_with_its_errors(open_page: Any, clinician: User, size:
 
 
 @pytest.mark.parametrize("size", STAFF_SIZES)
+def test_recording_a_treatment_given_elsewhere(open_page: Any, clinician: User, size: str) -> None:
+    patient = make_patient(clinician, "A-001", consents=())
+    page = open_page(size)
+    sign_in(page)
+    page.goto(f"/patients/{patient.pk}/")
+    page.click("a:has-text('Record treatment given elsewhere')")
+    expect(page.locator("h2")).to_contain_text("Record a treatment given elsewhere")
+    assert_accessible(page, f"given-elsewhere-{size}")
+    page.click("button:has-text('Record treatment')")  # empty: an error beside each field
+    expect(page.locator("#id_on-error")).to_be_visible()
+    assert_accessible(page, f"given-elsewhere-errors-{size}")
+    page.screenshot(path=f"test-output/given-elsewhere-errors-{size}.png", full_page=True)
+    page.fill("#id_on", (timezone.localdate() - timedelta(days=40)).isoformat())
+    page.select_option("#id_product", "botox_cosmetic")
+    page.fill("#id_units", "20")
+    page.check("input[name=given_for][value=cosmetic]")
+    page.select_option("#id_area", "glabellar_lines")
+    page.fill("#id_source_system", "Riverside Aesthetics")
+    page.click("button:has-text('Record treatment')")
+    expect(page.locator("#ext-h")).to_contain_text("Given elsewhere")
+    expect(page.locator("section[aria-labelledby=ext-h]")).to_contain_text("Riverside Aesthetics")
+    page.screenshot(path=f"test-output/given-elsewhere-chart-{size}.png", full_page=True)
+
+
+@pytest.mark.parametrize("size", STAFF_SIZES)
 def test_patient_chart_with_both_pathways(open_page: Any, showcase: Patient, size: str) -> None:
     page = open_page(size)
     sign_in(page)

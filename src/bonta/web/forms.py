@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django import forms
 
-from bonta.domain.anatomy import muscles
+from bonta.domain.anatomy import areas, muscles
 from bonta.domain.pathways import Pathway
-from bonta.domain.products import products_for
+from bonta.domain.products import all_products, products_for
 from bonta.domain.reference import load as load_reference
 from bonta.domain.units import format_units
 from bonta.records.models import (
@@ -175,3 +175,80 @@ class AdverseEventForm(forms.Form):
 class AddendumForm(forms.Form):
     reason = forms.CharField(max_length=200, label="Why (reason for the addendum)")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What (the correction)")
+
+
+OTHER_INDICATION = "other"  # "given for" when the treatment was for neither of our pathways
+
+
+def _areas_by_pathway() -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        (way.label, [(code, a.name) for code, a in areas().items() if a.pathway is way])
+        for way in Pathway
+    ]
+
+
+class ExternalAdministrationForm(forms.Form):
+    """BoNT-A given at another clinic (what the patient or a letter reports): the safety check
+    counts it in the cumulative dose and the re-treatment intervals."""
+
+    on = forms.DateField(label="Date given", widget=DateInput())
+    product = forms.ChoiceField(
+        choices=lambda: (
+            [("", "— choose —")] + [(code, p.display) for code, p in all_products().items()]
+        ),
+        help_text="Units of different products are never interchangeable: choose the one given.",
+    )
+    units = forms.DecimalField(
+        max_digits=7, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
+    )
+    given_for = forms.ChoiceField(
+        label="Given for",
+        choices=[(w.value, w.label) for w in Pathway]
+        + [(OTHER_INDICATION, "Another indication (say which)")],
+        widget=forms.RadioSelect,
+    )
+    indication = forms.CharField(
+        label="Other indication",
+        max_length=200,
+        required=False,
+        help_text="Only for another indication, e.g. cervical dystonia.",
+    )
+    area = forms.ChoiceField(
+        label="Area treated",
+        choices=lambda: [("", "— not known —"), *_areas_by_pathway()],
+        required=False,
+    )
+    muscles = forms.MultipleChoiceField(
+        label="Muscles treated",
+        choices=[(code, m.name) for code, m in muscles().items()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="If known; without muscles or an area, every area counts as treated.",
+    )
+    source_system = forms.CharField(label="Given at (clinic or record system)", max_length=200)
+    source_id = forms.CharField(label="Their record reference", max_length=200, required=False)
+    lot = forms.CharField(label="Lot", max_length=200, required=False)
+    lot_expiry = forms.DateField(label="Lot expiry", widget=DateInput(), required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("given_for") == OTHER_INDICATION and not (data.get("indication") or "").strip():
+            self.add_error("indication", "Say which indication it was given for.")
+        return data
+
+    def service_arguments(self) -> dict[str, object]:
+        data = self.cleaned_data
+        other = data["given_for"] == OTHER_INDICATION
+        return {
+            "on": data["on"],
+            "product": data["product"],
+            "units": data["units"],
+            "pathway_code": "" if other else data["given_for"],
+            "indication": data["indication"],  # with a pathway too: the service refuses both
+            "area": data["area"],
+            "muscles": data["muscles"] or None,
+            "source_system": data["source_system"],
+            "source_id": data["source_id"],
+            "lot": data["lot"],
+            "lot_expiry": data["lot_expiry"],
+        }

@@ -27,6 +27,11 @@ urlpatterns = [
         events.adverse_event_new,
         name="adverse_event_new",
     ),
+    path(
+        "patients/<uuid:patient_id>/given-elsewhere/new/",
+        events.external_administration_new,
+        name="external_administration_new",
+    ),
     path("encounters/<uuid:encounter_id>/", encounters.encounter_detail, name="encounter"),
     path("encounters/<uuid:encounter_id>/plan/", encounters.encounter_plan, name="plan"),
     path("encounters/<uuid:encounter_id>/sign/", encounters.encounter_sign, name="sign"),

@@ -1,4 +1,5 @@
-"""Adverse events: the form, and urgent advice when the type is a distant-spread sign."""
+"""Adverse events (the form, and urgent advice when the type is a distant-spread sign), and
+treatments given elsewhere."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from bonta.domain.errors import InvalidInput
+from bonta.domain.products import get_product
+from bonta.domain.units import format_units
 from bonta.records import services
 from bonta.ui.access import CLINICAL_WRITE, staff
 from bonta.ui.forms import add_service_error
-from bonta.web.forms import AdverseEventForm
+from bonta.web.forms import AdverseEventForm, ExternalAdministrationForm
 
 URGENT_ADVICE = (
     "Possible distant spread of toxin effect. Advise the patient to seek medical care now "
@@ -42,3 +45,30 @@ def adverse_event_new(request: HttpRequest, patient_id: str) -> HttpResponse:
             return redirect("web:chart", patient_id=patient.pk)
     context = {"patient": patient, "form": form, "advice": URGENT_ADVICE}
     return render(request, "web/events/new.html", context, status=422 if form.errors else 200)
+
+
+@staff(CLINICAL_WRITE, "record treatments given elsewhere")
+def external_administration_new(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Record BoNT-A given at another clinic; the service validates it and writes it with its
+    audit event, or refuses naming the field (nothing written)."""
+    patient = services.get_patient(patient_id, by=request.user)
+    form = ExternalAdministrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.record_external_administration(
+                patient, by=request.user, **form.service_arguments()
+            )
+        except InvalidInput as error:
+            add_service_error(form, error, {"pathway": "given_for"})
+        else:
+            messages.success(
+                request,
+                f"Recorded: {format_units(row.units)} U {get_product(row.product).display} "
+                f"given {row.on:%Y-%m-%d} at "
+                f"{row.source_system}. The safety check now counts it.",
+            )
+            return redirect("web:chart", patient_id=patient.pk)
+    context = {"patient": patient, "form": form}
+    return render(
+        request, "web/events/external_new.html", context, status=422 if form.errors else 200
+    )

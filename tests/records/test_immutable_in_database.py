@@ -1,8 +1,10 @@
 """A signed encounter and everything hanging off it are immutable in the database itself: raw
-SQL and bulk ORM calls are refused on both engines (migration records 0004), while sign-off,
-addenda, the demo loader and test flushes still work."""
+SQL and bulk ORM calls are refused on both engines (records migrations 0005 and 0008), while
+sign-off, addenda, the demo loader and test flushes still work."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -88,6 +90,44 @@ def test_rows_cannot_be_moved_into_or_out_of_a_signed_encounter(signed, alice, d
     assert PlannedInjection.objects.filter(encounter=draft).count() == 5
 
 
+def test_nothing_can_be_added_to_a_signed_encounter(signed, alice, dr_grey):
+    """Migration 0008: raw SQL or a bulk insert cannot add an administration, a plan row, an
+    override or an assessment to a signed record (before it, only the application refused)."""
+    first = Administration.objects.filter(encounter=signed).order_by("position").first()
+    vial = first.vial_id
+    insert = (
+        "INSERT INTO records_administration (id, encounter_id, position, product, muscle, side,"
+        " point, units, volume_ml, vial_id, lot) VALUES (%s, %s, 99, 'botox', 'frontalis',"
+        " 'left', '', 50, 0.5, %s, %s)"
+    )
+    refused(raw(insert, [pk(uuid.uuid4()), pk(signed.pk), pk(vial), first.lot]))
+    extra = Administration(
+        encounter=signed, position=99, product="botox", muscle="frontalis", side="left",
+        units=50, volume_ml="0.5", vial_id=vial, lot=first.lot,
+    )  # fmt: skip
+    refused(lambda: Administration.objects.bulk_create([extra]))
+    plan_row = PlannedInjection(
+        encounter=signed, position=99, muscle="frontalis", side="left", units=50, vial_id=vial
+    )
+    refused(lambda: PlannedInjection.objects.bulk_create([plan_row]))
+    override = FindingOverride(
+        encounter=signed, code="cumulative_dose_exceeded", reason_code="documented_clinical_need",
+        reason="added later", clinician=dr_grey, at=signed.signed_at,
+    )  # fmt: skip
+    refused(lambda: FindingOverride.objects.bulk_create([override]))
+    assessment = Assessment(encounter=signed, pathway="chronic_migraine", data={"hit6": 60})
+    refused(lambda: Assessment.objects.bulk_create([assessment]))
+    assert Administration.objects.filter(encounter=signed).count() == 31
+    assert PlannedInjection.objects.filter(encounter=signed).count() == 31
+    assert not FindingOverride.objects.filter(encounter=signed).exists()
+    assert not Assessment.objects.filter(encounter=signed).exists()
+    # What is added to a signed encounter by design still is: an addendum.
+    services.amend_encounter(signed, by=dr_grey, reason="Later", text="Reviewed at 2 weeks.")
+    # And a draft takes rows as before.
+    draft = glabellar_session(alice, dr_grey, make_vial(dr_grey, lot="D1"))
+    assert PlannedInjection.objects.filter(encounter=draft).count() == 5
+
+
 def test_overrides_and_assessments_of_a_signed_encounter_are_frozen(alice, dr_grey):
     # A second glabellar session the same day: a clinical block a coded reason may override.
     services.sign_encounter(
@@ -166,6 +206,7 @@ def test_every_guard_trigger_is_installed():
         "records_addendum_no_update",
         "records_addendum_no_delete",
     }
+    expected |= {f"records_{p}_signed_no_insert" for p in parts}
     if connection.vendor == "sqlite":
         expected |= {f"records_{p}_signed_no_{op}" for p in parts for op in ("update", "delete")}
     else:

@@ -199,10 +199,22 @@ class _Batch:
 
     def save(self) -> None:
         with transaction.atomic():
+            # Signed history is written the way sign-off writes it: each encounter a draft
+            # while its administrations go in, then signed (the database refuses rows added
+            # to a signed encounter: records migration 0008).
+            for encounter in self.encounters:
+                encounter.status = EncounterStatus.DRAFT
             for rows in (self.patients, self.courses, self.vials, self.encounters):
                 if rows:
                     type(rows[0]).objects.bulk_create(rows, batch_size=2000)
             _insert_rows(Administration, _ADMIN_COLUMNS, self.administrations)
+            ids = [encounter.pk for encounter in self.encounters]
+            for start in range(0, len(ids), 2000):
+                Encounter.objects.filter(pk__in=ids[start : start + 2000]).update(
+                    status=EncounterStatus.SIGNED
+                )
+            for encounter in self.encounters:
+                encounter.status = EncounterStatus.SIGNED
             for rows in (self.discards, self.adverse_events, self.external):
                 if rows:
                     type(rows[0]).objects.bulk_create(rows, batch_size=2000)

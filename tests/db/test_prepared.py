@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -19,7 +18,8 @@ import bonta.consent.guard
 import bonta.records.services.encounters
 import bonta.records.snapshots  # noqa: F401
 from bonta.db.prepared import ALL, Statement, field_of
-from bonta.records.models import Encounter, Patient, PlannedInjection, Vial
+from bonta.records.models import Encounter, Patient, PlannedInjection
+from records.clinic import SESSION_AT, glabellar_session, make_vial
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +45,6 @@ def test_remembered_sql_and_parameters_are_the_orms(statement):
         values = {name: _sample(field) for name, field in statement.fields.items()}
         remembered, fresh = statement.check(**values)
         assert remembered == fresh
-
-
-@pytest.fixture
-def clinician():
-    from bonta.accounts.models import User
-
-    user = User(username="prep_clinician", role="clinician")
-    user.set_unusable_password()
-    user.save()
-    return user
 
 
 def _patient(n: int) -> Patient:
@@ -91,37 +81,21 @@ def test_rows_are_the_querysets_for_each_new_value():
     assert found.birth_date == a.birth_date  # converted as the ORM converts it
 
 
-def test_model_rows_with_select_related_and_annotations(clinician):
-    from bonta.records.services import encounters as svc
+def test_model_rows_with_select_related_and_annotations(alice, dr_grey):
+    from bonta.records import services
     from bonta.records.snapshots import planned_rows
 
-    patient = _patient(3)
-    now = timezone.now()
-    vial = Vial.objects.create(
-        product="botox_cosmetic",
-        lot="PREP1",
-        expiry=(now + timedelta(days=300)).date(),
-        size_units=Decimal(100),
-        diluent_ml=Decimal("2.5"),
-        reconstituted_at=now - timedelta(minutes=5),
-    )
-    encounter = svc.open_encounter(
-        patient,
-        by=clinician,
-        pathway="cosmetic",
-        product="botox_cosmetic",
-        at=now,
-        protocol="glabellar_lines",
-        vial=vial.pk,
-    )
+    vial = make_vial(dr_grey, lot="PREP1", size_units="200", diluent_ml="5")
+    services.sign_encounter(glabellar_session(alice, dr_grey, vial), dr_grey)  # 20 U drawn
+    encounter = glabellar_session(alice, dr_grey, vial, at=SESSION_AT + timedelta(days=100))
     with CaptureQueriesContext(connection) as queries:
         rows = planned_rows(encounter.pk)
-    assert len(queries) == 1  # the vial came with it (select_related)
+    assert len(queries) == 1  # the vial and its draws came with it
     expected = list(PlannedInjection.objects.filter(encounter=encounter).order_by("position"))
     assert [r.pk for r in sorted(rows, key=lambda r: r.position)] == [r.pk for r in expected]
     assert all(r.vial == vial and r.vial.lot == "PREP1" for r in rows)
-    assert all(r.vial_drawn == 0 and r.vial_discarded == 0 for r in rows)
-    assert sum(r.units for r in rows) == Decimal(20)  # glabellar lines: 20 U
+    assert all(r.vial_drawn == 20 and r.vial_discarded == 0 for r in rows)
+    assert sum(r.units for r in rows) == 20  # glabellar lines: 5 x 4 U
 
 
 def test_a_value_that_is_not_an_equality_parameter_is_refused():

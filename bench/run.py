@@ -154,6 +154,16 @@ def figures(row: dict[str, Any]) -> str:
             f"p99 {many['p99_ms']} ms, {many['errors']} errors; "
             f"**ratio {row['throughput_ratio']}×**"
         )
+    if "ratio_p50_new_over_old" in row:  # bench_sign_side_by_side
+        old, new = row["old"], row["new"]
+        return (
+            f"draft + sign p50: {row['old_commit']} {old['draft_and_sign']['p50_ms']} ms "
+            f"({old['served_by']}), today {new['draft_and_sign']['p50_ms']} ms "
+            f"({new['served_by']}); draft {old['draft']['p50_ms']} → {new['draft']['p50_ms']} ms, "
+            f"sign {old['sign']['p50_ms']} → {new['sign']['p50_ms']} ms; "
+            f"{new['signed']} signed each, {old['error_count'] + new['error_count']} errors; "
+            f"**ratio {row['ratio_p50_new_over_old']}**"
+        )
     keys = [k for k in row if k.endswith(("_ms", "_s", "ratio")) or k == "speedup"]
     shown = [f"{k} {round(row[k], 2)}" for k in keys if isinstance(row[k], int | float)]
     nested = [

@@ -28,6 +28,7 @@ from bonta.consent.guard import consent_product as consent_product  # re-exporte
 from bonta.consent.models import Channel, Consent, ConsentDocument, ConsentKind, text_sha256
 from bonta.consent.signature import signature_png
 from bonta.consent.text import MAX_BODY, MAX_TITLE, normalise
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.errors import InvalidInput
 from bonta.records.errors import Conflict, NotAllowed, NotFound
 from bonta.records.models import Patient
@@ -92,12 +93,32 @@ def current_consent(patient: Patient, kind: str, product: str | None = None) -> 
     withdrawn (product None: the kind's default product)."""
     kind = consent_kind(kind)
     product = consent_product(kind, product)
-    return (
-        Consent.objects.filter(current_filter(kind, product), patient_id=patient.pk)
+    found = _CURRENT_CONSENT.run(kind=str(kind), product=product, patient_id=patient.pk)
+    return found[0] if found else None
+
+
+# Pages run these on every view (compiled once per thread: bonta.db.prepared).
+_CURRENT_CONSENT: Statement[Consent] = Statement(
+    lambda kind, product, patient_id: (
+        Consent.objects.filter(current_filter(kind, product), patient_id=patient_id)
         .select_related("document")
+        .order_by("-signed_at")[:1]
+    ),
+    kind=field_of(ConsentDocument, "kind"),
+    product=field_of(ConsentDocument, "product"),
+    patient_id=field_of(Consent, "patient"),
+)
+_EVERY_DOCUMENT: Statement[ConsentDocument] = Statement(
+    lambda: ConsentDocument.objects.order_by("kind", "product", "version")
+)
+_HELD_CONSENTS: Statement[Consent] = Statement(
+    lambda patient_id: (
+        Consent.objects.filter(patient_id=patient_id, withdrawn_at__isnull=True)
+        .select_related("document", "witnessed_by")
         .order_by("-signed_at")
-        .first()
-    )
+    ),
+    patient_id=field_of(Consent, "patient"),
+)
 
 
 def sign_consent(
@@ -279,13 +300,9 @@ def consent_statuses(
     ((kind, product) pairs: the products of the patient's encounters, say).
     """
     latest: dict[tuple[str, str], ConsentDocument] = {}
-    for document in ConsentDocument.objects.order_by("kind", "product", "version"):
+    for document in _EVERY_DOCUMENT.run():
         latest[(document.kind, document.product)] = document
-    signed = (
-        Consent.objects.filter(patient_id=patient_id, withdrawn_at__isnull=True)
-        .select_related("document", "witnessed_by")
-        .order_by("-signed_at")
-    )
+    signed = _HELD_CONSENTS.run(patient_id=patient_id)
     current: dict[tuple[str, str], Consent] = {}
     earlier: dict[tuple[str, str], Consent] = {}
     for consent in signed:

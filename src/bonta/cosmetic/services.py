@@ -49,6 +49,7 @@ from bonta.cosmetic.models import (
     WearOffReport,
     WearOffSource,
 )
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.anatomy import areas
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
@@ -416,6 +417,17 @@ def _audit_report(report: WearOffReport, by: User) -> None:
     )
 
 
+_WORE_OFF_OF_PATIENT: Statement[tuple[UUID, str, date]] = Statement(
+    lambda patient_id: (
+        WearOffReport.objects.filter(patient_id=patient_id, returned=True)
+        .values_list("encounter_id", "area")
+        .annotate(first=Min("reported_on"))
+        .order_by()
+    ),
+    patient_id=field_of(WearOffReport, "patient"),
+)
+
+
 def wore_off_dates(patient_ids: Iterable[UUID] | Any) -> dict[tuple[UUID, str], date]:
     """(encounter id, area) → the date movement was first reported back, for these patients.
 
@@ -424,6 +436,9 @@ def wore_off_dates(patient_ids: Iterable[UUID] | Any) -> dict[tuple[UUID, str], 
     """
     if not hasattr(patient_ids, "query"):
         patient_ids = list(patient_ids)
+    if isinstance(patient_ids, list) and len(patient_ids) == 1:  # a chart's: compiled once
+        rows = _WORE_OFF_OF_PATIENT.run(patient_id=patient_ids[0])
+        return {(encounter_id, area): first for encounter_id, area, first in rows}
     rows = (
         WearOffReport.objects.filter(patient_id__in=patient_ids, returned=True)
         .values_list("encounter_id", "area")
@@ -621,17 +636,34 @@ def _signed_sessions(patient: Patient, order: str) -> list[Session]:
     return found
 
 
+_ASSESSMENTS: Statement[CosmeticAssessment] = Statement(
+    lambda patient_id: CosmeticAssessment.objects.filter(patient_id=patient_id).order_by(
+        "assessed_on", "recorded_at"
+    ),
+    patient_id=field_of(CosmeticAssessment, "patient"),
+)
+_PRIORS: Statement[PriorTreatment] = Statement(
+    lambda patient_id: PriorTreatment.objects.filter(assessment__patient_id=patient_id).order_by(
+        "approx_on", "id"
+    ),
+    patient_id=field_of(CosmeticAssessment, "patient"),
+)
+
+
 def _assessments(patient: Patient, wanted: Iterable[str] | None = None) -> list[CosmeticAssessment]:
     """The patient's assessments (of the `wanted` areas, or all), oldest first, each with its
     prior treatments: two queries, the second run even when there is no assessment."""
-    rows = CosmeticAssessment.objects.filter(patient_id=patient.pk)
-    priors = PriorTreatment.objects.filter(assessment__patient_id=patient.pk)
-    if wanted is not None:
-        rows = rows.filter(area__in=list(wanted))
-        priors = priors.filter(assessment__area__in=list(wanted))
-    found = list(rows.order_by("assessed_on", "recorded_at"))
+    if wanted is None:  # the chart's (compiled once: bonta.db.prepared)
+        found = _ASSESSMENTS.run(patient_id=patient.pk)
+        priors: Iterable[PriorTreatment] = _PRIORS.run(patient_id=patient.pk)
+    else:
+        rows = CosmeticAssessment.objects.filter(patient_id=patient.pk, area__in=list(wanted))
+        found = list(rows.order_by("assessed_on", "recorded_at"))
+        priors = PriorTreatment.objects.filter(
+            assessment__patient_id=patient.pk, assessment__area__in=list(wanted)
+        ).order_by("approx_on", "id")
     by_assessment: dict[UUID, list[PriorTreatment]] = defaultdict(list)
-    for prior in priors.order_by("approx_on", "id"):
+    for prior in priors:
         by_assessment[prior.assessment_id].append(prior)
     for row in found:
         row.priors = by_assessment.get(row.pk, [])  # type: ignore[attr-defined]

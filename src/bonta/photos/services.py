@@ -40,6 +40,7 @@ from bonta.accounts.models import User
 from bonta.audit.log import record
 from bonta.consent.models import Consent, ConsentKind
 from bonta.consent.services import current_consent
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.anatomy import Area, areas
 from bonta.domain.errors import DomainError, InvalidInput
 from bonta.domain.pathways import Pathway
@@ -311,18 +312,25 @@ class Panel:
     consent: Consent | None  # the current photography consent, if any
 
 
+# On every chart view (compiled once: bonta.db.prepared).
+_COUNTS: Statement[dict[str, object]] = Statement(
+    lambda patient_id: (
+        Photo.objects.filter(patient_id=patient_id)
+        .values("area", "view")
+        .annotate(count=Count("id"), first_on=Min("taken_on"), last_on=Max("taken_on"))
+        .order_by("area", "view")
+    ),
+    patient_id=field_of(Photo, "patient"),
+)
+
+
 def chart_panel(patient: Patient, *, by: User) -> Panel:
     """What the chart shows about photos: counts per area and view (two queries, no files).
 
     Part of the chart page, whose read is audited as `patient.chart`; no file is opened.
     """
     require_role(by, CLINICAL_READ, "see clinical photos")
-    rows = (
-        Photo.objects.filter(patient=patient)
-        .values("area", "view")
-        .annotate(count=Count("id"), first_on=Min("taken_on"), last_on=Max("taken_on"))
-        .order_by("area", "view")
-    )
+    rows = _COUNTS.run(patient_id=patient.pk)
     known = areas()
     labels = dict(PhotoView.choices)
     return Panel(

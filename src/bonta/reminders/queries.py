@@ -16,6 +16,7 @@ from bonta.accounts.models import User
 from bonta.appointments.services.stale import stale_status
 from bonta.audit.log import record
 from bonta.audit.models import AuditEvent
+from bonta.db.prepared import Statement, field_of
 from bonta.records.services._common import require_role
 from bonta.reminders import config, outbox
 from bonta.reminders.message import message_id
@@ -120,17 +121,29 @@ class Panel:
     reminders: list[Reminder]  # this patient's latest few, newest first
 
 
-def patient_panel(patient_id: UUID, has_email: bool) -> Panel:
-    """The chart's reminder panel (the chart view has already audited the chart read)."""
-    preference = ReminderPreference.objects.filter(patient_id=patient_id).first()
-    latest = list(
+# The chart's reminder panel, on every chart view (compiled once: bonta.db.prepared).
+_PREFERENCE: Statement[ReminderPreference] = Statement(
+    lambda patient_id: ReminderPreference.objects.filter(patient_id=patient_id).order_by("pk")[:1],
+    patient_id=field_of(ReminderPreference, "patient"),
+)
+_LATEST_REMINDERS: Statement[Reminder] = Statement(
+    lambda patient_id: (
         Reminder.objects.filter(patient_id=patient_id)
         .select_related("appointment")
         .only(
             "id", "kind", "status", "due_at", "sent_at", "cancel_reason", "appointment__starts_at"
         )
         .order_by("-due_at")[:5]
-    )
+    ),
+    patient_id=field_of(Reminder, "patient"),
+)
+
+
+def patient_panel(patient_id: UUID, has_email: bool) -> Panel:
+    """The chart's reminder panel (the chart view has already audited the chart read)."""
+    preferences = _PREFERENCE.run(patient_id=patient_id)
+    preference = preferences[0] if preferences else None
+    latest = _LATEST_REMINDERS.run(patient_id=patient_id)
     return Panel(
         opted_out=bool(preference and preference.email_opt_out),
         opted_out_at=preference.opted_out_at if preference else None,

@@ -12,12 +12,14 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bonta.accounts.models import User
 from bonta.appointments.models import UPCOMING, Appointment, AppointmentStatus
 from bonta.appointments.services import booking
 from bonta.audit.log import record
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.errors import InvalidInput
 from bonta.records.models import Patient
 from bonta.records.services._common import ANY_STAFF, CLINICAL_WRITE, load, require_role
@@ -65,18 +67,34 @@ def calendar(
     return found
 
 
+def _of_patient(patient_id: UUID) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(patient_id=patient_id).select_related("clinician")
+
+
+# The chart's appointments panel, on every chart view (compiled once: bonta.db.prepared).
+_UPCOMING: Statement[Appointment] = Statement(
+    lambda patient_id, now: _of_patient(patient_id).filter(status__in=UPCOMING, starts_at__gte=now),
+    patient_id=field_of(Appointment, "patient"),
+    now=field_of(Appointment, "starts_at"),
+)
+_PAST: Statement[Appointment] = Statement(
+    lambda patient_id, now: (
+        _of_patient(patient_id)
+        .exclude(status__in=UPCOMING, starts_at__gte=now)
+        .order_by("-starts_at")[:PAST_SHOWN]
+    ),
+    patient_id=field_of(Appointment, "patient"),
+    now=field_of(Appointment, "starts_at"),
+)
+
+
 def patient_appointments(patient: Patient, *, by: User) -> PatientAppointments:
     """A patient's upcoming appointments (soonest first) and the latest past ones."""
     require_role(by, ANY_STAFF, "see appointments")
     current = booking.now()
-    rows = Appointment.objects.filter(patient=patient).select_related("clinician")
     with transaction.atomic():
-        upcoming = list(rows.filter(status__in=UPCOMING, starts_at__gte=current))
-        past = list(
-            rows.exclude(status__in=UPCOMING, starts_at__gte=current).order_by("-starts_at")[
-                :PAST_SHOWN
-            ]
-        )
+        upcoming = _UPCOMING.run(patient_id=patient.pk, now=current)
+        past = _PAST.run(patient_id=patient.pk, now=current)
         record(
             "appointment.list.read",
             actor=by,

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from bonta.accounts.models import Role, User
 from bonta.audit.log import record
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.errors import DomainError, InvalidInput
 from bonta.portal.models import Invitation, PortalAccount
 from bonta.records.models import Patient
@@ -67,11 +68,30 @@ class PortalStatus:
 
 def portal_status(patient: Patient) -> PortalStatus:
     """The patient's account and open invitation (a loader; the chart's read is audited)."""
-    account = PortalAccount.objects.select_related("user").filter(patient=patient).first()
-    invitation = Invitation.objects.filter(
-        patient=patient, used_at__isnull=True, revoked_at__isnull=True
-    ).first()
-    return PortalStatus(account=account, invitation=invitation, now=timezone.now())
+    accounts = _ACCOUNT.run(patient_id=patient.pk)
+    invitations = _OPEN_INVITATION.run(patient_id=patient.pk)
+    return PortalStatus(
+        account=accounts[0] if accounts else None,
+        invitation=invitations[0] if invitations else None,
+        now=timezone.now(),
+    )
+
+
+# The chart's portal panel, on every chart view (compiled once: bonta.db.prepared).
+_ACCOUNT: Statement[PortalAccount] = Statement(
+    lambda patient_id: (
+        PortalAccount.objects.select_related("user")
+        .filter(patient_id=patient_id)
+        .order_by("pk")[:1]
+    ),
+    patient_id=field_of(PortalAccount, "patient"),
+)
+_OPEN_INVITATION: Statement[Invitation] = Statement(
+    lambda patient_id: Invitation.objects.filter(
+        patient_id=patient_id, used_at__isnull=True, revoked_at__isnull=True
+    ).order_by("pk")[:1],
+    patient_id=field_of(Invitation, "patient"),
+)
 
 
 def invite_patient(patient: Patient, *, by: User) -> tuple[Invitation, str]:

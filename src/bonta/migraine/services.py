@@ -18,7 +18,8 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from bonta.accounts.models import Role, User
 from bonta.audit.log import record
+from bonta.db.prepared import Statement, field_of
 from bonta.domain.errors import InvalidInput
 from bonta.domain.headache.days import DiaryDay
 from bonta.domain.headache.nice import OveruseManagement as OveruseStatement
@@ -388,13 +390,20 @@ class DiarySnapshot:
     overuse_statements: tuple[OveruseStatement, ...] = ()
 
 
-def injection_dates(patient: Patient) -> tuple[date, ...]:
-    """Local dates of the patient's signed chronic-migraine sessions, one per date."""
-    signed = Encounter.objects.filter(
-        patient=patient,
+_MIGRAINE_SESSION_TIMES: Statement[datetime] = Statement(
+    lambda patient_id: Encounter.objects.filter(
+        patient_id=patient_id,
         pathway=Pathway.CHRONIC_MIGRAINE.value,
         status=EncounterStatus.SIGNED,
-    ).values_list("at", flat=True)
+    ).values_list("at", flat=True),
+    patient_id=field_of(Encounter, "patient"),
+)
+
+
+def injection_dates(patient: Patient | UUID) -> tuple[date, ...]:
+    """Local dates of the patient's signed chronic-migraine sessions, one per date (the patient
+    or their id)."""
+    signed = _MIGRAINE_SESSION_TIMES.run(patient_id=getattr(patient, "pk", patient))
     zone = timezone.get_default_timezone()
     # A session's date is the clinic's local date (DESIGN §5), not the UTC one: 00:30 local
     # in a UTC+1 summer is the previous day in UTC.

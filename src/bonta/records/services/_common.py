@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from bonta.accounts.models import STAFF_ROLES, Role, User
+from bonta.db.prepared import Statement
 from bonta.domain.errors import InvalidInput
 from bonta.domain.pathways import Pathway
 from bonta.records.errors import NotAllowed, NotFound
@@ -37,9 +38,26 @@ def require_role(user: User, roles: Collection[str], action: str) -> None:
 
 def load(model: type[M], pk: object, what: str, **filters: Any) -> M:
     try:
-        return model._default_manager.get(pk=pk, **filters)
+        if filters:
+            return model._default_manager.get(pk=pk, **filters)
+        found = _by_pk(model).run(pk=pk)  # the usual: by id alone (compiled once per model)
     except (model.DoesNotExist, ValueError, ValidationError):  # ValidationError: malformed UUID
         raise NotFound(f"No such {what}.") from None
+    if not found:
+        raise NotFound(f"No such {what}.")
+    return found[0]
+
+
+_BY_PK: dict[type[models.Model], Statement[Any]] = {}
+
+
+def _by_pk(model: type[M]) -> Statement[M]:
+    statement = _BY_PK.get(model)
+    if statement is None:
+        statement = _BY_PK[model] = Statement(
+            lambda pk: model._default_manager.filter(pk=pk)[:1], pk=model._meta.pk
+        )
+    return statement
 
 
 def positive_units(value: object, field: str) -> Decimal:

@@ -389,11 +389,18 @@ def withdraw_countersignature_request(encounter: Encounter, *, by: User) -> None
 
 def pending_countersignature(encounter: Encounter) -> CountersignatureRequest | None:
     """The draft's pending countersignature request, if any (for the workspace)."""
-    return (
+    found = _PENDING_COUNTERSIGNATURE.run(encounter_id=encounter.pk)
+    return found[0] if found else None
+
+
+_PENDING_COUNTERSIGNATURE: Statement[CountersignatureRequest] = Statement(
+    lambda encounter_id: (
         CountersignatureRequest.objects.select_related("requested_by")
-        .filter(encounter_id=encounter.pk)
-        .first()
-    )
+        .filter(encounter_id=encounter_id)
+        .order_by("pk")[:1]
+    ),
+    encounter_id=field_of(CountersignatureRequest, "encounter"),
+)
 
 
 def plan_fingerprint(planned: Sequence[PlannedInjection]) -> str:
@@ -448,8 +455,17 @@ def get_encounter(encounter_id: UUID | str, *, by: User) -> Encounter:
 # ---- helpers -------------------------------------------------------------------------------
 
 
+_LOCK_DRAFT: Statement[Encounter] = Statement(
+    lambda encounter_id: Encounter.objects.select_for_update().filter(pk=encounter_id)[:1],
+    encounter_id=field_of(Encounter, "id"),
+)
+
+
 def _locked_draft(encounter_id: UUID) -> Encounter:
-    locked = Encounter.objects.select_for_update().get(pk=encounter_id)
+    found = _LOCK_DRAFT.run(encounter_id=encounter_id)
+    if not found:
+        raise Encounter.DoesNotExist("Encounter matching query does not exist.")
+    locked = found[0]
     if locked.is_signed:
         raise SignedEncounterImmutable()
     return locked
